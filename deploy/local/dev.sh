@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# `make dev`: the Temporal dev server with its UI, migrations, demo data and
+# every Relance service, in the foreground. Ctrl-C stops everything; state
+# stays in .dev/ (Temporal's SQLite file, Postgres, the outbox) between runs.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+: "${DATABASE_URL:?DATABASE_URL must be set (make dev sets it)}"
+mkdir -p .dev/logs .dev/outbox
+
+export TEMPORAL_ADDRESS="${TEMPORAL_ADDRESS:-127.0.0.1:7233}"
+export OUTBOX_DIR="${OUTBOX_DIR:-$PWD/.dev/outbox}"
+export RELANCE_DEV=true
+
+pids=()
+cleanup() {
+  trap - INT TERM EXIT
+  echo; echo "stopping…"
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap cleanup INT TERM EXIT
+
+sa_flags=()
+while read -r name type; do sa_flags+=(--search-attribute "$name=$type"); done < <(bin/migrate -print-search-attributes)
+
+bin/temporal server start-dev \
+  --db-filename .dev/temporal.db \
+  --sqlite-pragma journal_mode=wal --sqlite-pragma synchronous=off \
+  --ip 127.0.0.1 --port 7233 --ui-port 8233 --log-level warn \
+  "${sa_flags[@]}" >.dev/logs/temporal.log 2>&1 &
+pids+=($!)
+for _ in $(seq 1 120); do
+  bin/temporal operator cluster health --address "$TEMPORAL_ADDRESS" >/dev/null 2>&1 && break
+  sleep 0.5
+done
+
+bin/migrate
+start() { # name addr
+  HTTP_ADDR="$2" "bin/$1" >".dev/logs/$1.log" 2>&1 &
+  pids+=($!)
+}
+start worker   127.0.0.1:8084
+start api      127.0.0.1:8080
+start payments 127.0.0.1:8081
+start disputes 127.0.0.1:8082
+start events   127.0.0.1:8083
+bin/migrate -demo
+
+cat <<MSG
+
+Relance is running (logs in .dev/logs/, messages in .dev/outbox/):
+  Temporal UI      http://localhost:8233   (cases: WorkflowId STARTS_WITH "invoice:")
+  Collector API    http://localhost:8080/v1   (OpenAPI: /v1/openapi.yaml; demo tokens in .dev/demo-tokens.txt)
+  Payments hooks   http://localhost:8081
+  Disputes         http://localhost:8082
+  Delivery events  http://localhost:8083
+  Worker metrics   http://localhost:8084/metrics
+Ctrl-C stops everything.
+MSG
+wait -n "${pids[@]}" || true
+echo "a process stopped; see .dev/logs/" >&2
