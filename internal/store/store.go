@@ -87,3 +87,11 @@ func IsUniqueViolation(err error) bool {
 
 // Migrations returns the embedded migration files (folder "migrations").
 func Migrations() fs.FS { return migrations }
+
+// Querier is what both a pool and a transaction offer, so store functions
+// can run inside a caller's transaction or on their own.
+type Querier interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
