@@ -43,11 +43,17 @@ test-integration: $(TEMPORAL) postgres
 	RELANCE_TEST_DATABASE_URL='$(DB_URL)' RELANCE_TEMPORAL_BIN='$(CURDIR)/$(TEMPORAL)' \
 		$(GO) test -count=1 -tags integration -run Integration -timeout 30m ./...
 
-lint:
+# Linters pinned in their own module (tools/lint) so their dependencies
+# never move the app's or the Temporal CLI's.
+bin/staticcheck bin/workflowcheck: tools/lint/go.mod tools/lint/go.sum
+	cd tools/lint && GOWORK=off $(GO) build -o ../../bin/ honnef.co/go/tools/cmd/staticcheck go.temporal.io/sdk/contrib/tools/workflowcheck
+
+lint: bin/staticcheck bin/workflowcheck
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
 	$(GO) vet ./...
 	$(GO) vet -tags integration ./...
-	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
-	cd tools && $(GO) run go.temporal.io/sdk/contrib/tools/workflowcheck ../workflows/...
+	bin/staticcheck ./...
+	bin/workflowcheck ./workflows/...
 
 clean:
 	rm -rf bin .dev
