@@ -26,10 +26,19 @@ find_bindir() {
 }
 
 # PostgreSQL refuses to run as root: run it as an unprivileged user then.
+pg_user=nobody
+id postgres >/dev/null 2>&1 && pg_user=postgres
+# When that user cannot reach the checkout (a private temp folder, say),
+# the cluster lives under /var/tmp instead, one per checkout.
+if [ "$(id -u)" = 0 ] && ! setpriv --reuid="$(id -u "$pg_user")" --regid="$(id -g "$pg_user")" --clear-groups -- test -x "$root" 2>/dev/null; then
+  dir="/var/tmp/relance-postgres-$(printf '%s' "$root" | cksum | cut -d' ' -f1)"
+  data="$dir/data"
+  sock="$dir/run"
+fi
+
 as_owner() {
   if [ "$(id -u)" = 0 ]; then
-    local user=nobody
-    id postgres >/dev/null 2>&1 && user=postgres
+    local user=$pg_user
     chown -R "$user" "$dir"
     # setpriv is in util-linux on every Debian/Ubuntu; su as a fallback.
     if command -v setpriv >/dev/null 2>&1; then
