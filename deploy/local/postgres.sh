@@ -41,6 +41,7 @@ as_owner() {
     local user=$pg_user
     chown -R "$user" "$dir"
     # setpriv is in util-linux on every Debian/Ubuntu; su as a fallback.
+    cd "$dir"
     if command -v setpriv >/dev/null 2>&1; then
       setpriv --reuid="$(id -u "$user")" --regid="$(id -g "$user")" --init-groups -- "$@"
     else
