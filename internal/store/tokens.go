@@ -1,0 +1,118 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Roles a token can carry.
+const (
+	RoleCollector = "collector"
+	RoleManager   = "manager"
+	RoleAdmin     = "admin"
+	RoleService   = "service"
+)
+
+// ValidRole reports whether role is one of the four token roles.
+func ValidRole(role string) bool {
+	switch role {
+	case RoleCollector, RoleManager, RoleAdmin, RoleService:
+		return true
+	}
+	return false
+}
+
+// APIToken is a bearer token's record; the secret itself is never stored.
+type APIToken struct {
+	ID          string     `json:"id"`
+	Name        string     `json:"name"`
+	Role        string     `json:"role"`
+	CollectorID string     `json:"collector_id,omitempty"`
+	CreatedAt   time.Time  `json:"created_at"`
+	RevokedAt   *time.Time `json:"revoked_at,omitempty"`
+}
+
+// HashToken is the SHA-256 of a secret, the only form stored. Lookups go
+// by hash, so no secret-dependent comparison happens in Go.
+func HashToken(secret string) []byte {
+	h := sha256.Sum256([]byte(secret))
+	return h[:]
+}
+
+// ErrTokenInvalid is returned for an unknown or revoked secret.
+var ErrTokenInvalid = errors.New("invalid or revoked token")
+
+// CreateToken stores a new token and returns its record and secret; the
+// secret is shown once and cannot be recovered.
+func CreateToken(ctx context.Context, q Querier, name, role, collectorID string) (APIToken, string, error) {
+	if !ValidRole(role) {
+		return APIToken{}, "", fmt.Errorf("create token: unknown role %q", role)
+	}
+	if role == RoleCollector && collectorID == "" {
+		return APIToken{}, "", fmt.Errorf("create token: a collector token needs a collector id")
+	}
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		return APIToken{}, "", fmt.Errorf("create token: %w", err)
+	}
+	idRaw := make([]byte, 6)
+	if _, err := rand.Read(idRaw); err != nil {
+		return APIToken{}, "", fmt.Errorf("create token: %w", err)
+	}
+	secret := "rl_" + base64.RawURLEncoding.EncodeToString(raw)
+	t := APIToken{ID: "tok_" + hex.EncodeToString(idRaw), Name: name, Role: role, CollectorID: collectorID}
+	var collector *string
+	if collectorID != "" {
+		collector = &collectorID
+	}
+	err := q.QueryRow(ctx, `INSERT INTO api_tokens (id, name, token_hash, role, collector_id) VALUES ($1, $2, $3, $4, $5)
+		RETURNING created_at`, t.ID, name, HashToken(secret), role, collector).Scan(&t.CreatedAt)
+	if err != nil {
+		return APIToken{}, "", fmt.Errorf("create token %s: %w", name, err)
+	}
+	return t, secret, nil
+}
+
+// LookupToken finds the live token whose secret is given.
+func LookupToken(ctx context.Context, q Querier, secret string) (APIToken, error) {
+	var t APIToken
+	err := q.QueryRow(ctx, `SELECT id, name, role, coalesce(collector_id, ''), created_at FROM api_tokens
+		WHERE token_hash = $1 AND revoked_at IS NULL`, HashToken(secret)).
+		Scan(&t.ID, &t.Name, &t.Role, &t.CollectorID, &t.CreatedAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return APIToken{}, ErrTokenInvalid
+	}
+	if err != nil {
+		return APIToken{}, fmt.Errorf("look up token: %w", err)
+	}
+	return t, nil
+}
+
+// RevokeToken revokes a token by ID; ErrNotFound when no live token has it.
+func RevokeToken(ctx context.Context, q Querier, id string) error {
+	tag, err := q.Exec(ctx, `UPDATE api_tokens SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL`, id)
+	if err != nil {
+		return fmt.Errorf("revoke token %s: %w", id, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("token %s: %w", id, ErrNotFound)
+	}
+	return nil
+}
+
+// RevokeTokensNamed revokes every live token whose name starts with prefix
+// (the demo loader replaces its tokens on each run).
+func RevokeTokensNamed(ctx context.Context, q Querier, prefix string) error {
+	if _, err := q.Exec(ctx, `UPDATE api_tokens SET revoked_at = now() WHERE starts_with(name, $1) AND revoked_at IS NULL`, prefix); err != nil {
+		return fmt.Errorf("revoke tokens %s*: %w", prefix, err)
+	}
+	return nil
+}
