@@ -1,0 +1,91 @@
+package letter
+
+import (
+	"bytes"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ledongthuc/pdf"
+
+	"github.com/relance/relance/internal/channels"
+	"github.com/relance/relance/internal/channels/templates"
+	"github.com/relance/relance/internal/domain"
+)
+
+// pdfText extracts the text of every page, the way a reader would copy it.
+func pdfText(t *testing.T, b []byte) string {
+	t.Helper()
+	r, err := pdf.NewReader(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		t.Fatalf("parse PDF: %v", err)
+	}
+	plain, err := r.GetPlainText()
+	if err != nil {
+		t.Fatalf("extract text: %v", err)
+	}
+	text, err := io.ReadAll(plain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Lines wrap anywhere: compare words, keeping non-breaking spaces.
+	return strings.Join(strings.FieldsFunc(string(text), func(r rune) bool {
+		return r == ' ' || r == '\n' || r == '\r' || r == '\t'
+	}), " ")
+}
+
+func formalNotice(t *testing.T, lang string, business bool) Document {
+	t.Helper()
+	set, err := templates.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	due := time.Date(2026, 3, 31, 0, 0, 0, 0, time.UTC)
+	at := time.Date(2026, 5, 18, 9, 0, 0, 0, time.UTC)
+	claim := domain.SplitClaim(domain.NewMoney(123_456, "EUR"), business, domain.DefaultECBRateBP, due, at)
+	money := func(c int64) string { return domain.NewMoney(c, "EUR").Format(lang) }
+	d := templates.Data{
+		Lang: lang, CreditorName: "Société Générale d'Équipement", DebtorName: "Boulangerie Léa Crème",
+		Business: business, InvoiceNumber: "F-2026-0042", IssueDate: templates.Date(due.AddDate(0, -1, 0), lang),
+		DueDate: templates.Date(due, lang), Amount: money(123_456), PayWithinDays: 8,
+		PayBy: templates.Date(at.AddDate(0, 0, 8), lang), InterestRate: "12,15 %", Interest: money(claim.InterestCents),
+	}
+	if business {
+		d.Indemnity = money(domain.RecoveryIndemnityCents)
+	}
+	text, err := set.Letter("formal_notice", d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Document{
+		Lang:      lang,
+		Creditor:  channels.Address{Name: "Société Générale d'Équipement", Lines: []string{"12 rue de la Paix"}, PostalCode: "75002", City: "Paris"},
+		Recipient: channels.Address{Name: "Boulangerie Léa Crème", Lines: []string{"Bâtiment B", "3 place du Marché"}, PostalCode: "69001", City: "Lyon"},
+		Place:     "Paris", Date: at, Text: text, Reference: "F-2026-0042",
+		Lines: []Line{
+			{Description: "Pâtisseries fraîches – février", Quantity: "1", UnitPrice: money(100_000), Amount: money(100_000)},
+			{Description: "Livraison à domicile", Quantity: "2", UnitPrice: money(11_728), Amount: money(23_456)},
+		},
+		Summary: []Row{{Label: "Reste dû", Value: money(123_456), Bold: true}},
+	}
+}
+
+func TestFormalNoticeRendersAccentsAmountsAndLegalMentions(t *testing.T) {
+	b, err := Render(formalNotice(t, "fr", true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := pdfText(t, b)
+	for _, want := range []string{
+		"mise en demeure", "F-2026-0042", "1\u00a0234,56\u00a0€", "1\u00a0000,00\u00a0€",
+		"L441-10", "Banque centrale européenne majoré de 10 points", "12,15 %",
+		"indemnité forfaitaire pour frais de recouvrement de 40,00\u00a0€", "8 jours", "26 mai 2026",
+		"société de recouvrement", "Boulangerie Léa Crème", "69001 LYON", "Pâtisseries fraîches",
+		"Société Générale d'Équipement", "Paris, le 18 mai 2026", "Lettre recommandée avec accusé de réception",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("formal notice lacks %q; text:\n%s", want, text)
+		}
+	}
+}
