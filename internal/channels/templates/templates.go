@@ -18,8 +18,8 @@ import (
 	"io/fs"
 	"strconv"
 	"strings"
-	"time"
 	texttemplate "text/template"
+	"time"
 )
 
 //go:embed fr en
