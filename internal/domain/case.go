@@ -111,6 +111,17 @@ type Rung struct {
 	Note   string     `json:"note,omitempty"`
 	// Channel actually used when done.
 	Channel Channel `json:"channel,omitempty"`
+	// Attempts counts sends / tasks made for the rung; it makes the
+	// idempotency key of each attempt (case + rung + attempt).
+	Attempts int `json:"attempts,omitempty"`
+	// ChannelIndex is the channel of Step.EffectiveChannels() to try next.
+	ChannelIndex int `json:"channel_index,omitempty"`
+	// NotBefore delays the rung (contact rules, callback time).
+	NotBefore time.Time `json:"not_before,omitempty"`
+	// InteractionID of the message sent, to match delivery events.
+	InteractionID string `json:"interaction_id,omitempty"`
+	// TaskID of the call task created.
+	TaskID string `json:"task_id,omitempty"`
 }
 
 // PromiseToPay is a debtor's commitment to pay an amount by a date.
@@ -137,6 +148,8 @@ type PaymentPlan struct {
 	PaidAtStart int64 `json:"paid_at_start"`
 	// Next is the index of the first installment not yet checked.
 	Next int `json:"next"`
+	// Reminded is how many installments have had their reminder.
+	Reminded int `json:"reminded"`
 }
 
 // Dispute (litige) on the whole invoice or an amount.
@@ -171,6 +184,21 @@ type CaseState struct {
 	BrokenPromises int           `json:"broken_promises"`
 	// PreviousStepAt anchors steps whose offset counts from the previous step.
 	PreviousStepAt time.Time `json:"previous_step_at,omitempty"`
+	// StartedAt anchors the first step counted from the previous one.
+	StartedAt time.Time `json:"started_at,omitempty"`
+	// Held is a hold placed by a person (HoldUntil zero: until resumed).
+	Held       bool   `json:"held,omitempty"`
+	HoldReason string `json:"hold_reason,omitempty"`
+	// PausedAt is when the current pause began; Shift is the time spent
+	// paused so far, which postpones the rungs still to come.
+	PausedAt time.Time `json:"paused_at,omitempty"`
+	Shift    Duration  `json:"shift,omitempty"`
+	// EscalateNext runs the next rung now instead of at its time (broken
+	// promise or plan, delivery fallback).
+	EscalateNext bool `json:"escalate_next,omitempty"`
+	// EventSeq numbers timeline entries; their idempotency keys derive from it.
+	EventSeq  int    `json:"event_seq"`
+	HandoffID string `json:"handoff_id,omitempty"`
 }
 
 // DisputedCents is the amount under open disputes.

@@ -1,0 +1,286 @@
+// Package workflows holds Relance's Temporal workflows: deterministic code
+// only. It imports nothing of ours but domain, and calls activities by the
+// names in domain/activities.go.
+package workflows
+
+import (
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/relance/relance/internal/domain"
+)
+
+// continueAsNewAfter is the history length past which an idle case starts
+// a fresh run, well before the server's 10,240-event warning.
+const continueAsNewAfter = 2000
+
+// Version markers of behaviour changes (workflow.GetVersion change IDs).
+const (
+	// versionCallWaitsForNextRung: a call task waits for its outcome until
+	// the later of its deadline and the next rung's time, with one timer.
+	versionCallWaitsForNextRung = "call-waits-for-next-rung"
+)
+
+// CollectionCase is the collection workflow of one invoice: it loads the
+// invoice's facts and policy snapshot, then walks the ladder, pausing on
+// promises, plans, disputes and holds, until the invoice is settled,
+// credited, written off, cancelled or closed by the agency.
+func CollectionCase(ctx workflow.Context, in domain.CaseInput) (domain.CaseResult, error) {
+	w := &caseWorkflow{logger: workflow.GetLogger(ctx)}
+	if err := w.setup(ctx); err != nil {
+		return domain.CaseResult{}, err
+	}
+	return w.run(ctx, in)
+}
+
+// caseWorkflow holds a case's state. Handlers only change the state and
+// queue timeline entries; the main loop records them, talks to the outside
+// world, and re-reads the state after every wait, so nothing that arrives
+// while an activity runs is lost.
+type caseWorkflow struct {
+	logger log.Logger
+	st     domain.CaseState
+	loaded bool
+	// dirty is set by every handler so the main loop's waits wake up.
+	dirty bool
+	// queue holds timeline entries not yet recorded; recorded is the
+	// highest EventSeq written to Postgres.
+	queue    []domain.TimelineEvent
+	recorded int
+	alarm    *alarm
+	// lastDetails avoids re-setting identical current details.
+	lastDetails string
+	delivery    workflow.ReceiveChannel
+	agency      workflow.ReceiveChannel
+}
+
+// alarm is the one pending timer, reused while its target is unchanged so
+// an interrupted wait does not cost a new timer.
+type alarm struct {
+	at     time.Time
+	fired  workflow.Future
+	cancel workflow.CancelFunc
+}
+
+func (w *caseWorkflow) run(ctx workflow.Context, in domain.CaseInput) (domain.CaseResult, error) {
+	if in.Resume != nil {
+		w.st = *in.Resume
+		w.recorded = w.st.EventSeq
+	} else {
+		var facts domain.CaseFacts
+		if err := w.local(ctx, domain.ActivityLoadCase, "load invoice and policy", domain.LoadCaseInput{InvoiceID: in.InvoiceID}, &facts); err != nil {
+			return domain.CaseResult{}, fmt.Errorf("load case %s: %w", in.InvoiceID, err)
+		}
+		w.start(ctx, facts)
+	}
+	w.loaded = true
+
+	for {
+		w.dirty = false
+		w.derivePause(ctx)
+		if err := w.flush(ctx); err != nil {
+			return domain.CaseResult{}, err
+		}
+		if w.finished() {
+			break
+		}
+		if w.shouldContinueAsNew(ctx) {
+			return domain.CaseResult{}, w.continueAsNew(ctx, in.InvoiceID)
+		}
+		var err error
+		switch {
+		case w.st.Status == domain.StatusAgency:
+			w.wait(ctx, time.Time{}, "")
+		case w.st.Pause != domain.PauseNone:
+			err = w.pauseStep(ctx)
+		case w.st.NextRung >= len(w.st.Rungs):
+			// Ladder exhausted without a handoff: only events move the case.
+			w.wait(ctx, time.Time{}, "")
+		default:
+			err = w.ladderStep(ctx)
+		}
+		if err != nil {
+			return domain.CaseResult{}, err
+		}
+	}
+	if w.st.OpenTaskID != "" {
+		if err := w.closeTasks(ctx, "case "+string(w.st.Status)); err != nil {
+			return domain.CaseResult{}, err
+		}
+	}
+	// Handlers of the last updates wait for their timeline entry.
+	if err := w.drainHandlers(ctx); err != nil {
+		return domain.CaseResult{}, err
+	}
+	return domain.CaseResult{
+		Status: w.st.Status, BalanceCents: w.st.BalanceCents,
+		PaidCents: w.st.PaidCents, OverpaidCents: w.st.OverpaidCents,
+	}, nil
+}
+
+// start builds the state of a new case from its facts.
+func (w *caseWorkflow) start(ctx workflow.Context, facts domain.CaseFacts) {
+	now := workflow.Now(ctx)
+	w.st = domain.CaseState{
+		Facts:        facts,
+		Status:       domain.StatusActive,
+		Stage:        "new",
+		BalanceCents: facts.BalanceCents,
+		PaidCents:    max(0, facts.AmountCents-facts.BalanceCents),
+		StartedAt:    now,
+	}
+	for _, s := range facts.Policy.Steps {
+		w.st.Rungs = append(w.st.Rungs, domain.Rung{Step: s, Status: domain.RungPending})
+	}
+	w.note(ctx, "case_started", fmt.Sprintf("case started on policy %s v%d", facts.Policy.Name, facts.Policy.Version),
+		map[string]any{"policy": facts.Policy.Name, "version": facts.Policy.Version, "balance_cents": facts.BalanceCents})
+	if facts.BalanceCents == 0 {
+		w.st.Status = domain.StatusPaid
+		w.note(ctx, "paid", "invoice already settled at start", nil)
+	}
+}
+
+// finished reports whether the main loop is over. A case handed to the
+// agency stays open for the agency's reports and late payments.
+func (w *caseWorkflow) finished() bool {
+	return w.st.Status.Terminal() && w.st.Status != domain.StatusAgency
+}
+
+// closed reports whether updates must be refused.
+func (w *caseWorkflow) closed() bool { return w.finished() }
+
+// wait blocks until at (when not zero) or until a handler changes the
+// state. It reports whether the time was reached.
+func (w *caseWorkflow) wait(ctx workflow.Context, at time.Time, summary string) bool {
+	now := workflow.Now(ctx)
+	if !at.IsZero() && !at.After(now) {
+		return true
+	}
+	if at.IsZero() {
+		w.publish(ctx)
+		_ = workflow.Await(ctx, func() bool { return w.dirty })
+		return false
+	}
+	if w.alarm == nil || !w.alarm.at.Equal(at) {
+		if w.alarm != nil {
+			w.alarm.cancel()
+		}
+		tctx, cancel := workflow.WithCancel(ctx)
+		w.alarm = &alarm{at: at, cancel: cancel, fired: workflow.NewTimerWithOptions(tctx, at.Sub(now), workflow.TimerOptions{Summary: summary})}
+	}
+	w.publish(ctx)
+	a := w.alarm
+	_ = workflow.Await(ctx, func() bool { return w.dirty || a.fired.IsReady() })
+	if a.fired.IsReady() {
+		w.alarm = nil
+		return a.fired.Get(ctx, nil) == nil
+	}
+	return false
+}
+
+// local runs a local activity: the short Postgres work and the rungs'
+// actions, whose exactly-once effect rests on the idempotency key the
+// activity records before calling a provider. A local activity costs one
+// history event instead of a regular activity's three plus a task.
+func (w *caseWorkflow) local(ctx workflow.Context, name, summary string, in, out any) error {
+	lctx := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
+		StartToCloseTimeout: 30 * time.Second,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:        time.Second,
+			BackoffCoefficient:     2,
+			MaximumInterval:        5 * time.Minute,
+			NonRetryableErrorTypes: []string{domain.ErrTypePermanent},
+		},
+		Summary: summary,
+	})
+	return workflow.ExecuteLocalActivity(lctx, name, in).Get(lctx, out)
+}
+
+// note queues a timeline entry; the main loop records it.
+func (w *caseWorkflow) note(ctx workflow.Context, kind, message string, data map[string]any) int {
+	w.st.EventSeq++
+	w.queue = append(w.queue, domain.TimelineEvent{Kind: kind, Message: message, Data: data, At: workflow.Now(ctx)})
+	w.dirty = true
+	return w.st.EventSeq
+}
+
+// flush writes the queued timeline entries with the current projection,
+// then refreshes the search attributes and the current details.
+func (w *caseWorkflow) flush(ctx workflow.Context) error {
+	for len(w.queue) > 0 {
+		ev := w.queue[0]
+		seq := w.st.EventSeq - len(w.queue) + 1
+		rec := w.record()
+		rec.EventKey = fmt.Sprintf("%s:%d", w.st.Facts.InvoiceID, seq)
+		rec.Event = &ev
+		if err := w.local(ctx, domain.ActivityRecordCase, "record "+ev.Kind, rec, nil); err != nil {
+			return fmt.Errorf("record case %s: %w", w.st.Facts.InvoiceID, err)
+		}
+		w.queue = w.queue[1:]
+		w.recorded = seq
+	}
+	w.publish(ctx)
+	return nil
+}
+
+func (w *caseWorkflow) record() domain.CaseRecord {
+	f := w.st.Facts
+	return domain.CaseRecord{
+		InvoiceID: f.InvoiceID, DebtorID: f.DebtorID,
+		Status: w.st.Status, Stage: w.st.Stage,
+		BalanceCents: w.st.BalanceCents, Currency: f.Currency,
+		PolicyName: f.Policy.Name, PolicyVersion: f.Policy.Version,
+		CollectorID: f.CollectorID, NextActionAt: w.nextActionAt(), PauseReason: w.st.PauseReason,
+	}
+}
+
+// awaitRecorded blocks an update handler until its timeline entry is in
+// Postgres, so the caller reads its own write from the projection.
+func (w *caseWorkflow) awaitRecorded(ctx workflow.Context, seq int) {
+	_ = workflow.Await(ctx, func() bool { return w.recorded >= seq })
+}
+
+func (w *caseWorkflow) shouldContinueAsNew(ctx workflow.Context) bool {
+	info := workflow.GetInfo(ctx)
+	return info.GetContinueAsNewSuggested() || info.GetCurrentHistoryLength() >= continueAsNewAfter
+}
+
+// continueAsNew carries the state into a fresh run once every message has
+// been applied and recorded.
+func (w *caseWorkflow) continueAsNew(ctx workflow.Context, invoiceID string) error {
+	if err := w.drainHandlers(ctx); err != nil {
+		return err
+	}
+	st := w.st
+	w.logger.Info("continuing as new", "events", workflow.GetInfo(ctx).GetCurrentHistoryLength())
+	return workflow.NewContinueAsNewError(ctx, workflow.GetInfo(ctx).WorkflowType.Name,
+		domain.CaseInput{InvoiceID: invoiceID, Resume: &st})
+}
+
+// drainHandlers applies buffered signals and waits for running update
+// handlers, recording what they queued, until nothing is left.
+func (w *caseWorkflow) drainHandlers(ctx workflow.Context) error {
+	for {
+		w.drainSignals(ctx)
+		if err := w.flush(ctx); err != nil {
+			return err
+		}
+		if workflow.AllHandlersFinished(ctx) && len(w.queue) == 0 {
+			return nil
+		}
+		_ = workflow.Await(ctx, func() bool { return len(w.queue) > 0 || workflow.AllHandlersFinished(ctx) })
+	}
+}
+
+func (w *caseWorkflow) closeTasks(ctx workflow.Context, reason string) error {
+	if err := w.local(ctx, domain.ActivityCloseTasks, "close call tasks: "+reason,
+		domain.CloseTasksInput{InvoiceID: w.st.Facts.InvoiceID, Reason: reason}, nil); err != nil {
+		return fmt.Errorf("close tasks of %s: %w", w.st.Facts.InvoiceID, err)
+	}
+	w.st.OpenTaskID = ""
+	return nil
+}
