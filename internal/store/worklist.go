@@ -1,0 +1,180 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// WorkItem is a task as a collector sees it in the worklist: what to do,
+// for whom, how much is at stake and why it ranks where it does.
+type WorkItem struct {
+	TaskID          string          `json:"task_id"`
+	Kind            string          `json:"kind"`
+	Status          string          `json:"status"`
+	InvoiceID       string          `json:"invoice_id"`
+	InvoiceNumber   string          `json:"invoice_number"`
+	DebtorID        string          `json:"debtor_id"`
+	DebtorName      string          `json:"debtor_name"`
+	DebtorPortfolio string          `json:"-"`
+	CollectorID     string          `json:"collector_id,omitempty"`
+	ClaimedBy       string          `json:"claimed_by,omitempty"`
+	DueAt           time.Time       `json:"due_at"`
+	DeadlineAt      time.Time       `json:"deadline_at"`
+	BalanceCents    int64           `json:"balance_cents"`
+	Currency        string          `json:"currency"`
+	DaysOverdue     int             `json:"days_overdue"`
+	BrokenPromises  int             `json:"broken_promises"`
+	Score           int64           `json:"priority_score"`
+	Script          json.RawMessage `json:"script"`
+	Outcome         string          `json:"outcome,omitempty"`
+	Note            string          `json:"note,omitempty"`
+	CallbackAt      *time.Time      `json:"callback_at,omitempty"`
+	CompletedAt     *time.Time      `json:"completed_at,omitempty"`
+}
+
+// workSelect reads WorkItem; $1 is today's date. The priority score is
+// the balance in major units, raised by a thirtieth per day overdue and
+// multiplied by one plus the broken promises: a large, old debt whose
+// debtor already broke their word comes first.
+const workSelect = `WITH w AS (
+	SELECT t.id, t.kind, t.status, t.invoice_id, i.number, t.debtor_id, d.name, coalesce(d.collector_id, '') AS portfolio,
+		coalesce(t.collector_id, '') AS collector, coalesce(t.claimed_by, '') AS claimed, t.due_at, t.deadline_at,
+		coalesce(c.balance_cents, i.balance_cents) AS balance, i.currency, greatest(0, $1::date - i.due_date) AS days,
+		(SELECT count(*) FROM promises p WHERE p.invoice_id = t.invoice_id AND p.status = 'broken')::int AS broken,
+		t.script, coalesce(t.outcome, '') AS outcome, t.note, t.callback_at, t.completed_at,
+		t.collector_id AS task_collector, d.collector_id AS debtor_collector
+	FROM tasks t JOIN invoices i ON i.id = t.invoice_id JOIN debtors d ON d.id = t.debtor_id
+	LEFT JOIN cases c ON c.invoice_id = t.invoice_id)
+	SELECT id, kind, status, invoice_id, number, debtor_id, name, portfolio, collector, claimed, due_at, deadline_at,
+		balance, currency, days, broken, ((balance / 100) * (30 + days) * (1 + broken)) / 30 AS score,
+		script, outcome, note, callback_at, completed_at
+	FROM w`
+
+func scanWorkItem(row pgx.Row) (WorkItem, error) {
+	var w WorkItem
+	var script []byte
+	err := row.Scan(&w.TaskID, &w.Kind, &w.Status, &w.InvoiceID, &w.InvoiceNumber, &w.DebtorID, &w.DebtorName,
+		&w.DebtorPortfolio, &w.CollectorID, &w.ClaimedBy, &w.DueAt, &w.DeadlineAt, &w.BalanceCents, &w.Currency,
+		&w.DaysOverdue, &w.BrokenPromises, &w.Score, &script, &w.Outcome, &w.Note, &w.CallbackAt, &w.CompletedAt)
+	w.Script = script
+	return w, err
+}
+
+// WorklistFilter selects the tasks due now.
+type WorklistFilter struct {
+	Now   time.Time
+	Today time.Time
+	// CollectorID limits the list to one collector's tasks (their own, or
+	// unassigned ones of their debtors); "" lists everyone's.
+	CollectorID string
+	// ClaimedBy hides tasks claimed by someone else ("" hides none).
+	ClaimedBy string
+	Limit     int
+}
+
+// Worklist returns open or claimed tasks due by f.Now, highest priority first.
+func Worklist(ctx context.Context, q Querier, f WorklistFilter) ([]WorkItem, error) {
+	sql := workSelect + ` WHERE status IN ('open', 'claimed') AND due_at <= $2
+		AND ($3 = '' OR task_collector = $3 OR (task_collector IS NULL AND debtor_collector = $3))
+		AND ($4 = '' OR status = 'open' OR claimed = $4)
+		ORDER BY score DESC, due_at, id LIMIT $5`
+	rows, err := q.Query(ctx, sql, f.Today.Format("2006-01-02"), f.Now, f.CollectorID, f.ClaimedBy, f.Limit)
+	if err != nil {
+		return nil, fmt.Errorf("worklist: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (WorkItem, error) { return scanWorkItem(r) })
+	if err != nil {
+		return nil, fmt.Errorf("worklist: %w", err)
+	}
+	return out, nil
+}
+
+// GetWorkItem loads one task; ErrNotFound when there is none.
+func GetWorkItem(ctx context.Context, q Querier, taskID string, today time.Time) (WorkItem, error) {
+	w, err := scanWorkItem(q.QueryRow(ctx, workSelect+` WHERE id = $2`, today.Format("2006-01-02"), taskID))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return WorkItem{}, fmt.Errorf("task %s: %w", taskID, ErrNotFound)
+	}
+	if err != nil {
+		return WorkItem{}, fmt.Errorf("load task %s: %w", taskID, err)
+	}
+	return w, nil
+}
+
+// TasksOfDebtor returns every task of a debtor, newest first.
+func TasksOfDebtor(ctx context.Context, q Querier, debtorID string, today time.Time) ([]WorkItem, error) {
+	rows, err := q.Query(ctx, workSelect+` WHERE debtor_id = $2 ORDER BY due_at DESC, id`, today.Format("2006-01-02"), debtorID)
+	if err != nil {
+		return nil, fmt.Errorf("tasks of %s: %w", debtorID, err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (WorkItem, error) { return scanWorkItem(r) })
+	if err != nil {
+		return nil, fmt.Errorf("tasks of %s: %w", debtorID, err)
+	}
+	return out, nil
+}
+
+// ErrTaskTaken is returned when a task is claimed by someone else or no
+// longer open.
+var ErrTaskTaken = errors.New("task is claimed by someone else or closed")
+
+// ClaimTask marks an open task as being worked by who; claiming one's own
+// claim again is a no-op.
+func ClaimTask(ctx context.Context, q Querier, taskID, who string) error {
+	tag, err := q.Exec(ctx, `UPDATE tasks SET status = 'claimed', claimed_by = $2
+		WHERE id = $1 AND (status = 'open' OR (status = 'claimed' AND claimed_by = $2))`, taskID, who)
+	if err != nil {
+		return fmt.Errorf("claim task %s: %w", taskID, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("claim task %s: %w", taskID, ErrTaskTaken)
+	}
+	return nil
+}
+
+// RescheduleTask moves a live task's due time.
+func RescheduleTask(ctx context.Context, q Querier, taskID string, dueAt time.Time) error {
+	tag, err := q.Exec(ctx, `UPDATE tasks SET due_at = $2 WHERE id = $1 AND status IN ('open', 'claimed')`, taskID, dueAt)
+	if err != nil {
+		return fmt.Errorf("reschedule task %s: %w", taskID, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("reschedule task %s: %w", taskID, ErrTaskTaken)
+	}
+	return nil
+}
+
+// TaskResult is how a collector completed a task.
+type TaskResult struct {
+	Outcome    string
+	Note       string
+	CallbackAt *time.Time
+	By         string
+}
+
+// CompleteTaskRow records a task's outcome once the case has accepted it.
+// The case may already have closed the task; the outcome is written anyway.
+func CompleteTaskRow(ctx context.Context, q Querier, taskID string, r TaskResult) error {
+	_, err := q.Exec(ctx, `UPDATE tasks SET status = 'done', outcome = $2, note = $3, callback_at = $4,
+		claimed_by = coalesce(claimed_by, $5), completed_at = coalesce(completed_at, now()) WHERE id = $1`,
+		taskID, r.Outcome, r.Note, r.CallbackAt, r.By)
+	if err != nil {
+		return fmt.Errorf("complete task %s: %w", taskID, err)
+	}
+	return nil
+}
+
+// ReassignOpenTasks hands a case's live tasks to another collector.
+func ReassignOpenTasks(ctx context.Context, q Querier, invoiceID, collectorID string) error {
+	_, err := q.Exec(ctx, `UPDATE tasks SET collector_id = $2, status = 'open', claimed_by = NULL
+		WHERE invoice_id = $1 AND status IN ('open', 'claimed')`, invoiceID, collectorID)
+	if err != nil {
+		return fmt.Errorf("reassign tasks of %s: %w", invoiceID, err)
+	}
+	return nil
+}
