@@ -55,5 +55,15 @@ lint: bin/staticcheck bin/workflowcheck
 	bin/staticcheck ./...
 	bin/workflowcheck ./workflows/...
 
+# Benchmarks and fault drills (bench/, issue 7): each figure is a ratio
+# against a baseline measured in the same run, on a Temporal dev server and a
+# Postgres cluster of their own. QUICK=1: small sizes (minutes); BENCH_FLAGS /
+# DRILL_FLAGS pass more flags (see `go run ./bench/cmd/bench -h`).
+bench: $(TEMPORAL)
+	$(GO) run ./bench/cmd/bench $(if $(QUICK),-quick) $(BENCH_FLAGS)
+
+drills: $(TEMPORAL)
+	$(GO) run ./bench/cmd/drills $(if $(QUICK),-quick) $(DRILL_FLAGS)
+
 clean:
 	rm -rf bin .dev

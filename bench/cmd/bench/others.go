@@ -1,0 +1,163 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/relance/relance/bench/internal/bare"
+	"github.com/relance/relance/bench/internal/report"
+	"github.com/relance/relance/bench/internal/seed"
+	"github.com/relance/relance/bench/internal/stack"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// intake: invoices imported through the API until every case has started,
+// against the raw start rate of empty workflows.
+func (r *runner) intake(ctx context.Context) []report.Row {
+	const name, unit, target = "intake", "cases/s", "ratio>=0.8"
+	bw, err := r.startBareWorker(ctx)
+	if err != nil {
+		return []report.Row{missingRow(name, unit, math.NaN(), target, fmt.Errorf("baseline worker: %w", err))}
+	}
+	defer bw.Stop()
+	var base []float64
+	for round := range r.s.rounds {
+		v, err := r.emptyStartRound(ctx, round, r.s.intakeBaseN)
+		if err != nil {
+			return []report.Row{missingRow(name, unit, math.NaN(), target, fmt.Errorf("baseline: %w", err))}
+		}
+		logf("round %d baseline: %.0f starts/s", round+1, v)
+		base = append(base, v)
+	}
+	oursErr := r.st.Missing("api")
+	if oursErr == nil {
+		oursErr = errors.New("bulk import through the API not wired yet")
+	}
+	return []report.Row{missingRow(name, unit, report.Median(base), target, oursErr)}
+}
+
+// worklist: p50/p99 of the collector worklist at a fixed rate against a gin
+// handler returning a constant.
+func (r *runner) worklist(ctx context.Context) []report.Row {
+	body := []byte(`{"items":[` + strings.Repeat(`{"id":"task-000001","invoice_id":"inv-000001","kind":"call","status":"open","due_at":"2026-01-01T00:00:00Z"},`, 49) +
+		`{"id":"task-000050","invoice_id":"inv-000050","kind":"call","status":"open","due_at":"2026-01-01T00:00:00Z"}],"next_cursor":"abc"}`)
+	addr, stop, err := constantServer(body)
+	if err != nil {
+		return []report.Row{missingRow("worklist-p99", "ms", math.NaN(), "ours<10ms", err)}
+	}
+	defer stop()
+	var p50, p99 []float64
+	for round := range r.s.rounds {
+		res := r.latencyRound(ctx, "http://"+addr+"/v1/worklist", nil)
+		logf("round %d baseline: sent %d, errors %d, p50 %s, p99 %s", round+1, res.Sent, res.Errors, res.Quantile(0.5), res.Quantile(0.99))
+		p50 = append(p50, ms(res.Quantile(0.5)))
+		p99 = append(p99, ms(res.Quantile(0.99)))
+	}
+	oursErr := r.st.Missing("api")
+	if oursErr == nil {
+		oursErr = errors.New("worklist not wired yet")
+	}
+	return []report.Row{
+		missingRow("worklist-p50", "ms", report.Median(p50), "", oursErr),
+		missingRow("worklist-p99", "ms", report.Median(p99), "ours<10ms", oursErr),
+	}
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// webhooks: signed payment events applied with dedupe, against raw pgx
+// inserts of the same rows.
+func (r *runner) webhooks(ctx context.Context) []report.Row {
+	const name, unit, target = "payment-webhooks", "events/s", "ours>=1000/s"
+	dbURL, err := r.newDatabase(ctx, "webhooks")
+	if err != nil {
+		return []report.Row{missingRow(name, unit, math.NaN(), target, err)}
+	}
+	db, err := pgxpool.New(ctx, dbURL)
+	if err != nil {
+		return []report.Row{missingRow(name, unit, math.NaN(), target, err)}
+	}
+	defer db.Close()
+	if err := seed.Debtors(ctx, db, "wh", 500); err != nil {
+		return []report.Row{missingRow(name, unit, math.NaN(), target, err)}
+	}
+	invoices, err := seed.Invoices(ctx, db, "wh", 2000, 500)
+	if err != nil {
+		return []report.Row{missingRow(name, unit, math.NaN(), target, err)}
+	}
+	var base []float64
+	for round := range r.s.rounds {
+		events := makePaymentEvents(fmt.Sprintf("raw%d", round), r.s.webhooksN, invoices)
+		v, err := rawPaymentInserts(ctx, db, events, r.s.concurrency)
+		if err != nil {
+			return []report.Row{missingRow(name, unit, math.NaN(), target, fmt.Errorf("baseline: %w", err))}
+		}
+		logf("round %d baseline: %.0f events/s", round+1, v)
+		base = append(base, v)
+	}
+	oursErr := r.st.Missing("payments")
+	if oursErr == nil {
+		oursErr = errors.New("payment webhooks not wired yet")
+	}
+	return []report.Row{missingRow(name, unit, report.Median(base), target, oursErr)}
+}
+
+// sleeping: worker RSS with N cases waiting on timers, against the bare
+// worker holding as many bare workflows asleep.
+func (r *runner) sleeping(ctx context.Context) []report.Row {
+	const name, unit, target = "sleeping-cases-rss", "MB", "ours<200MB"
+	bw, err := r.startBareWorker(ctx)
+	if err != nil {
+		return []report.Row{missingRow(name, unit, math.NaN(), target, err)}
+	}
+	defer bw.Stop()
+	idle, _ := bw.RSS()
+	ids := make([]string, r.s.sleepingN)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("bare-sleep-%d-%06d", time.Now().Unix(), i)
+	}
+	if _, err := stack.StartWorkflows(ctx, r.e.Temporal, ids, r.s.concurrency, bare.TaskQueue, bare.LadderWorkflow,
+		func(string) any { return bare.LadderInput{Sleep: 24 * time.Hour, Timers: 1, Activities: 1} }); err != nil {
+		return []report.Row{missingRow(name, unit, math.NaN(), target, err)}
+	}
+	base := settledRSS(ctx, func() (int64, error) { return bw.RSS() })
+	logf("baseline worker: idle %.0f MB, %d sleeping workflows %.0f MB", mb(idle), r.s.sleepingN, base)
+	oursErr := r.st.Missing("worker")
+	if oursErr == nil {
+		oursErr = errors.New("sleeping cases not wired yet")
+	}
+	return []report.Row{missingRow(name, unit, base, target, oursErr)}
+}
+
+func mb(b int64) float64 { return float64(b) / (1 << 20) }
+
+// settledRSS waits until every started workflow's first task has run (the
+// RSS stops moving) and returns the median of a few readings, in MB.
+func settledRSS(ctx context.Context, read func() (int64, error)) float64 {
+	var last int64
+	for range 30 {
+		time.Sleep(2 * time.Second)
+		v, err := read()
+		if err != nil {
+			return math.NaN()
+		}
+		if last != 0 && math.Abs(float64(v-last)) < 0.02*float64(last) {
+			break
+		}
+		last = v
+	}
+	var xs []float64
+	for range 5 {
+		v, err := read()
+		if err == nil {
+			xs = append(xs, mb(v))
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	return report.Median(xs)
+}
