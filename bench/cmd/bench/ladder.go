@@ -15,8 +15,8 @@ import (
 func (r *runner) ladder(ctx context.Context) []report.Row {
 	const name, unit, target = "ladder-throughput", "cases/s", "ratio>=0.8"
 	// The shape of a default-ladder case when ours cannot tell: a timer and
-	// three activities per rung (check, act, record) plus the load.
-	shape := bare.LadderInput{Timers: 8, Activities: 25, Delay: r.s.ladderStep}
+	// two local activities per rung (check, act) plus the load.
+	shape := bare.LadderInput{Timers: 8, LocalActivities: 17, Delay: r.s.ladderStep}
 	bw, err := r.startBareWorker(ctx)
 	if err != nil {
 		return []report.Row{missingRow(name, unit, math.NaN(), target, fmt.Errorf("baseline worker: %w", err))}
@@ -28,8 +28,9 @@ func (r *runner) ladder(ctx context.Context) []report.Row {
 	if ours != nil {
 		defer ours.close()
 		if oursHist, oursErr = ours.probe(ctx); oursErr == nil {
-			shape.Activities, shape.Timers = oursHist.Activities, max(oursHist.Timers, 1)
-			logf("a case's history: %d events, %d activities, %d timers, %d updates", oursHist.Events, oursHist.Activities, oursHist.Timers, oursHist.Updates)
+			shape.Activities, shape.LocalActivities, shape.Timers = oursHist.Activities, oursHist.LocalActivities, max(oursHist.Timers, 1)
+			logf("a case's history: %d events, %d activities, %d local activities, %d timers, %d updates",
+				oursHist.Events, oursHist.Activities, oursHist.LocalActivities, oursHist.Timers, oursHist.Updates)
 		} else {
 			ours = nil
 		}
@@ -54,7 +55,7 @@ func (r *runner) ladder(ctx context.Context) []report.Row {
 	}
 	bareHist, _ := r.bareHistory(ctx, shape)
 	row := report.Row{Name: name, Unit: unit, Ours: report.Median(oursRates), Baseline: report.Median(baseRates), Target: target,
-		Note: fmt.Sprintf("n=%d per round, %d rounds, rung offset %s, baseline %d activities + %d timers", r.s.ladderN, r.s.rounds, r.s.ladderStep, shape.Activities, shape.Timers)}
+		Note: fmt.Sprintf("n=%d per round, %d rounds, rung offset %s, baseline %d activities + %d local + %d timers", r.s.ladderN, r.s.rounds, r.s.ladderStep, shape.Activities, shape.LocalActivities, shape.Timers)}
 	hist := report.Row{Name: "ladder-history-events", Unit: "events/case", Ours: float64(oursHist.Events), Baseline: float64(bareHist.Events), Target: "ours<=60"}
 	if oursErr != nil {
 		row = missingRow(name, unit, row.Baseline, target, oursErr)

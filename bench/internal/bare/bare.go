@@ -24,10 +24,12 @@ const (
 
 // LadderInput shapes a bare ladder like a real case's history.
 type LadderInput struct {
-	// Timers are slept in turn; Activities are spread over them.
-	Timers     int           `json:"timers"`
-	Activities int           `json:"activities"`
-	Delay      time.Duration `json:"delay"`
+	// Timers are slept in turn; Activities (and LocalActivities) are
+	// spread over them.
+	Timers          int           `json:"timers"`
+	Activities      int           `json:"activities"`
+	LocalActivities int           `json:"local_activities"`
+	Delay           time.Duration `json:"delay"`
 	// Sleep, when set, is one long sleep before the ladder (sleeping cases).
 	Sleep time.Duration `json:"sleep,omitempty"`
 }
@@ -45,18 +47,32 @@ func Ladder(ctx workflow.Context, in LadderInput) (int, error) {
 		StartToCloseTimeout: 30 * time.Second,
 		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second},
 	})
+	ctx = workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
+		StartToCloseTimeout: 30 * time.Second,
+		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second},
+	})
 	id := workflow.GetInfo(ctx).WorkflowExecution.ID
 	if in.Sleep > 0 {
 		if err := workflow.Sleep(ctx, in.Sleep); err != nil {
 			return 0, err
 		}
 	}
-	per, first := 0, in.Activities
-	if in.Timers > 0 {
-		per, first = in.Activities/in.Timers, in.Activities%in.Timers
+	spread := func(n int) (per, first int) {
+		if in.Timers == 0 {
+			return 0, n
+		}
+		return n / in.Timers, n % in.Timers
 	}
+	per, first := spread(in.Activities)
+	perLocal, firstLocal := spread(in.LocalActivities)
 	done := 0
-	run := func(n int) error {
+	run := func(n, local int) error {
+		for range local {
+			if err := workflow.ExecuteLocalActivity(ctx, NoopActivity, NoopInput{ID: id, Step: done}).Get(ctx, nil); err != nil {
+				return err
+			}
+			done++
+		}
 		for range n {
 			if err := workflow.ExecuteActivity(ctx, NoopActivity, NoopInput{ID: id, Step: done}).Get(ctx, nil); err != nil {
 				return err
@@ -65,14 +81,14 @@ func Ladder(ctx workflow.Context, in LadderInput) (int, error) {
 		}
 		return nil
 	}
-	if err := run(first); err != nil {
+	if err := run(first, firstLocal); err != nil {
 		return done, err
 	}
 	for range in.Timers {
 		if err := workflow.Sleep(ctx, in.Delay); err != nil {
 			return done, err
 		}
-		if err := run(per); err != nil {
+		if err := run(per, perLocal); err != nil {
 			return done, err
 		}
 	}

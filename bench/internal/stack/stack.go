@@ -170,7 +170,7 @@ func ForEach[T any](ctx context.Context, items []T, conc int, fn func(context.Co
 
 // History counts what one workflow's history holds.
 type History struct {
-	Events, Activities, Timers, Updates, Signals int
+	Events, Activities, LocalActivities, Timers, Updates, Signals int
 }
 
 // HistoryOf reads the full history of a workflow.
@@ -186,6 +186,10 @@ func HistoryOf(ctx context.Context, c client.Client, id string) (History, error)
 		switch ev.GetEventType() {
 		case enumspb.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
 			h.Activities++
+		case enumspb.EVENT_TYPE_MARKER_RECORDED:
+			if ev.GetMarkerRecordedEventAttributes().GetMarkerName() == "LocalActivity" {
+				h.LocalActivities++
+			}
 		case enumspb.EVENT_TYPE_TIMER_STARTED:
 			h.Timers++
 		case enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
