@@ -127,7 +127,9 @@ func addUpdate[T any](ctx workflow.Context, w *caseWorkflow, name, description s
 		workflow.UpdateHandlerOptions{Validator: check, Description: description})
 }
 
-func (w *caseWorkflow) applied(id string) bool { return id != "" && slices.Contains(w.st.AppliedIDs, id) }
+func (w *caseWorkflow) applied(id string) bool {
+	return id != "" && slices.Contains(w.st.AppliedIDs, id)
+}
 
 func (w *caseWorkflow) validateMoney(field string, cents int64, currency string) error {
 	if cents <= 0 {
@@ -212,7 +214,9 @@ func (w *caseWorkflow) applyPromise(ctx workflow.Context, p domain.PromiseUpdate
 		map[string]any{"promise_id": p.ID, "amount_cents": p.AmountCents, "date": p.Date})
 }
 
-func startOfDay(t time.Time) time.Time { return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, t.Location()) }
+func startOfDay(t time.Time) time.Time {
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, t.Location())
+}
 
 // --- plan ---
 

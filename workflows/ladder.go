@@ -275,10 +275,10 @@ func (w *caseWorkflow) executeRung(ctx workflow.Context, i int) error {
 		st.EscalateNext = false
 		r.Attempts++
 		key := fmt.Sprintf("%s:%s:%d", st.Facts.InvoiceID, step.Name, r.Attempts)
-		switch step.Action {
-		case domain.ActionCallTask:
+		switch ch {
+		case domain.ChannelCall:
 			return w.callRung(ctx, i, key)
-		case domain.ActionAgencyHandoff:
+		case domain.ChannelAgency:
 			var res domain.HandoffResult
 			err := w.local(ctx, domain.ActivityHandOffToAgency, "hand off to the collection agency", domain.HandoffInput{
 				InvoiceID: st.Facts.InvoiceID, DebtorID: st.Facts.DebtorID,
