@@ -22,6 +22,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/relance/relance/internal/caseclient"
+	"github.com/relance/relance/internal/config"
 	"github.com/relance/relance/internal/domain"
 	"github.com/relance/relance/internal/store"
 )
@@ -285,6 +286,31 @@ func (r *Relay) isPermanent(err error) bool {
 func clip(s string) string {
 	if len(s) > 1000 {
 		return s[:1000] + "…"
+	}
+	return s
+}
+
+// Settings are the relay's environment settings, shared by the services
+// that run one.
+type Settings struct {
+	// Enabled runs the relay in this process (CASE_RELAY_ENABLED, default true).
+	Enabled bool
+	// Workers (CASE_RELAY_WORKERS, default 2).
+	Workers int
+	// PollInterval (CASE_RELAY_POLL_INTERVAL, default 2s).
+	PollInterval time.Duration
+}
+
+// ReadSettings reads the relay's settings.
+func ReadSettings(e *config.Env) Settings {
+	s := Settings{
+		Enabled:      e.Bool("CASE_RELAY_ENABLED", true),
+		Workers:      e.Int("CASE_RELAY_WORKERS", 2),
+		PollInterval: e.Duration("CASE_RELAY_POLL_INTERVAL", 2*time.Second),
+	}
+	s.Workers = max(1, s.Workers)
+	if s.PollInterval <= 0 {
+		s.PollInterval = 2 * time.Second
 	}
 	return s
 }
