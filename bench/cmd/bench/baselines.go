@@ -123,6 +123,9 @@ func rawPaymentInserts(ctx context.Context, db *pgxpool.Pool, events []paymentEv
 			if _, err := tx.Exec(ctx, `UPDATE invoices SET balance_cents = greatest(balance_cents - $2, 0), updated_at = now() WHERE id = $1`, ev.invoice.ID, ev.amount); err != nil {
 				return err
 			}
+			if _, err := tx.Exec(ctx, `INSERT INTO audit_log (actor, role, action, entity, entity_id, after) VALUES ('webhook:bench', 'system', 'payment.received', 'payment', $1, '{}')`, "pay_"+ev.id); err != nil {
+				return err
+			}
 			_, err = tx.Exec(ctx, `INSERT INTO case_commands (invoice_id, update_name, update_id, payload) VALUES ($1, 'payment', $2, '{}')`, ev.invoice.ID, "bench:"+ev.id+":"+ev.invoice.ID)
 			return err
 		})

@@ -5,10 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net/http"
 	"strings"
 	"time"
 
 	"github.com/relance/relance/bench/internal/bare"
+	"github.com/relance/relance/bench/internal/load"
+	"github.com/relance/relance/bench/internal/payhook"
+	"github.com/relance/relance/bench/internal/proc"
 	"github.com/relance/relance/bench/internal/report"
 	"github.com/relance/relance/bench/internal/seed"
 	"github.com/relance/relance/bench/internal/stack"
@@ -100,11 +104,56 @@ func (r *runner) webhooks(ctx context.Context) []report.Row {
 		logf("round %d baseline: %.0f events/s", round+1, v)
 		base = append(base, v)
 	}
+	var ours []float64
 	oursErr := r.st.Missing("payments")
+	var svc *proc.Process
 	if oursErr == nil {
-		oursErr = errors.New("payment webhooks not wired yet")
+		// The relay is off: this measures the webhook's own work (verify,
+		// dedupe, ledger, case command); delivery to cases is the relay's.
+		svc, oursErr = r.st.Start(ctx, "payments", dbURL, "PAYMENTS_STRIPE_SECRETS="+webhookSecret, "CASE_RELAY_ENABLED=false")
 	}
-	return []report.Row{missingRow(name, unit, report.Median(base), target, oursErr)}
+	if svc != nil {
+		defer svc.Stop()
+		for round := range r.s.rounds {
+			events := makePaymentEvents(fmt.Sprintf("hook%d", round), r.s.webhooksN, invoices)
+			v, err := postPaymentEvents(ctx, "http://"+svc.Addr+"/v1/webhooks/stripe", events, r.s.concurrency)
+			if err != nil {
+				oursErr = err
+				break
+			}
+			logf("round %d ours: %.0f events/s", round+1, v)
+			ours = append(ours, v)
+		}
+	}
+	if oursErr != nil {
+		return []report.Row{missingRow(name, unit, report.Median(base), target, oursErr)}
+	}
+	row := report.Row{Name: name, Unit: unit, Ours: report.Median(ours), Baseline: report.Median(base), Target: target,
+		Note: fmt.Sprintf("%d events per round, %d clients, relay off", r.s.webhooksN, r.s.concurrency)}
+	row.Met = report.Verdict(row.Ours >= 1000)
+	return []report.Row{row}
+}
+
+const webhookSecret = "whsec_bench_secret"
+
+// postPaymentEvents posts every event signed, with conc clients; each must
+// be answered 200 "processed".
+func postPaymentEvents(ctx context.Context, url string, events []paymentEvent, conc int) (float64, error) {
+	c := load.NewClient(conc)
+	t0 := time.Now()
+	err := stack.ForEach(ctx, events, conc, func(ctx context.Context, ev paymentEvent) error {
+		body := payhook.Event{ID: ev.id, Type: "payment_intent.succeeded", Intent: "pi_" + ev.id, AmountCents: ev.amount,
+			InvoiceNumber: ev.invoice.Number, DebtorID: ev.invoice.DebtorID, Created: ev.createdAt}.Body()
+		code, err := payhook.Post(ctx, c, url, body, payhook.Signature(webhookSecret, body, time.Now()))
+		if err != nil {
+			return err
+		}
+		if code != http.StatusOK {
+			return fmt.Errorf("event %s answered %d", ev.id, code)
+		}
+		return nil
+	})
+	return perSecond(len(events), time.Since(t0)), err
 }
 
 // sleeping: worker RSS with N cases waiting on timers, against the bare

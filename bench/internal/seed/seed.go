@@ -58,8 +58,8 @@ func Debtors(ctx context.Context, db *pgxpool.Pool, batch string, n int) error {
 
 // Invoice is one seeded invoice.
 type Invoice struct {
-	ID, DebtorID string
-	AmountCents  int64
+	ID, DebtorID, Number string
+	AmountCents          int64
 }
 
 // Invoices makes n open invoices of 1,200.00 € due ten days ago, spread over
@@ -69,9 +69,9 @@ func Invoices(ctx context.Context, db *pgxpool.Pool, batch string, n, debtors in
 	out := make([]Invoice, n)
 	rows := make([][]any, n)
 	for i := range n {
-		inv := Invoice{ID: InvoiceID(batch, i), DebtorID: DebtorID(batch, i%debtors), AmountCents: 120000}
+		inv := Invoice{ID: InvoiceID(batch, i), DebtorID: DebtorID(batch, i%debtors), Number: fmt.Sprintf("F-%s-%06d", batch, i), AmountCents: 120000}
 		out[i] = inv
-		rows[i] = []any{inv.ID, inv.DebtorID, fmt.Sprintf("F-%s-%06d", batch, i), due.AddDate(0, -1, 0), due, "EUR", inv.AmountCents, inv.AmountCents}
+		rows[i] = []any{inv.ID, inv.DebtorID, inv.Number, due.AddDate(0, -1, 0), due, "EUR", inv.AmountCents, inv.AmountCents}
 	}
 	_, err := db.CopyFrom(ctx, pgx.Identifier{"invoices"},
 		[]string{"id", "debtor_id", "number", "issue_date", "due_date", "currency", "amount_cents", "balance_cents"},
