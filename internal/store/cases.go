@@ -1,0 +1,194 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/relance/relance/internal/domain"
+)
+
+// CaseFactsOf loads the non-personal facts of an invoice and its debtor
+// (the policy is chosen by the caller). ErrNotFound when the invoice is unknown.
+func CaseFactsOf(ctx context.Context, q Querier, invoiceID string) (domain.CaseFacts, error) {
+	var f domain.CaseFacts
+	err := q.QueryRow(ctx, `
+		SELECT i.id, i.number, i.debtor_id, i.currency, i.amount_cents, i.balance_cents, i.due_date,
+		       d.segment, d.risk_rating, coalesce(d.collector_id, '')
+		FROM invoices i JOIN debtors d ON d.id = i.debtor_id WHERE i.id = $1`, invoiceID).
+		Scan(&f.InvoiceID, &f.InvoiceNumber, &f.DebtorID, &f.Currency, &f.AmountCents, &f.BalanceCents, &f.DueDate,
+			&f.Segment, &f.RiskRating, &f.CollectorID)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return f, fmt.Errorf("invoice %s: %w", invoiceID, ErrNotFound)
+	}
+	if err != nil {
+		return f, fmt.Errorf("load facts of invoice %s: %w", invoiceID, err)
+	}
+	f.DueDate = f.DueDate.UTC()
+	return f, nil
+}
+
+// RecordCase writes one transition: the case projection and, when the
+// record has an event, its timeline entry, once per EventKey.
+func RecordCase(ctx context.Context, s *Store, workflowID string, r domain.CaseRecord) error {
+	return s.InTx(ctx, func(tx pgx.Tx) error {
+		var next *time.Time
+		if !r.NextActionAt.IsZero() {
+			next = &r.NextActionAt
+		}
+		var collector *string
+		if r.CollectorID != "" {
+			collector = &r.CollectorID
+		}
+		closed := r.Status.Terminal() && r.Status != domain.StatusAgency
+		_, err := tx.Exec(ctx, `
+			INSERT INTO cases (invoice_id, workflow_id, debtor_id, status, stage, policy_name, policy_version, collector_id,
+			                   balance_cents, currency, next_action_at, pause_reason, closed_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, CASE WHEN $13 THEN now() END)
+			ON CONFLICT (invoice_id) DO UPDATE SET
+			    status = EXCLUDED.status, stage = EXCLUDED.stage, policy_name = EXCLUDED.policy_name,
+			    policy_version = EXCLUDED.policy_version, collector_id = EXCLUDED.collector_id,
+			    balance_cents = EXCLUDED.balance_cents, currency = EXCLUDED.currency,
+			    next_action_at = EXCLUDED.next_action_at, pause_reason = EXCLUDED.pause_reason,
+			    closed_at = CASE WHEN $13 THEN coalesce(cases.closed_at, now()) END, updated_at = now()`,
+			r.InvoiceID, workflowID, r.DebtorID, string(r.Status), r.Stage, r.PolicyName, r.PolicyVersion, collector,
+			r.BalanceCents, r.Currency, next, r.PauseReason, closed)
+		if err != nil {
+			return fmt.Errorf("upsert case %s: %w", r.InvoiceID, err)
+		}
+		if r.Status.Terminal() {
+			if _, err := tx.Exec(ctx, `UPDATE invoices SET status = $2, updated_at = now() WHERE id = $1 AND status = 'open'`,
+				r.InvoiceID, string(r.Status)); err != nil {
+				return fmt.Errorf("close invoice %s: %w", r.InvoiceID, err)
+			}
+		}
+		if r.Event == nil {
+			return nil
+		}
+		data, err := json.Marshal(r.Event.Data)
+		if err != nil {
+			return fmt.Errorf("encode event %s: %w", r.EventKey, err)
+		}
+		if r.Event.Data == nil {
+			data = []byte("{}")
+		}
+		var key *string
+		if r.EventKey != "" {
+			key = &r.EventKey
+		}
+		_, err = tx.Exec(ctx, `
+			INSERT INTO case_events (event_key, invoice_id, debtor_id, kind, message, data, occurred_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (event_key) DO NOTHING`,
+			key, r.InvoiceID, r.DebtorID, r.Event.Kind, r.Event.Message, data, r.Event.At)
+		if err != nil {
+			return fmt.Errorf("insert event %s: %w", r.EventKey, err)
+		}
+		return nil
+	})
+}
+
+// CaseProjection is the row the workflow keeps in `cases`.
+type CaseProjection struct {
+	InvoiceID    string
+	Status       string
+	Stage        string
+	BalanceCents int64
+	PolicyName   string
+	NextActionAt *time.Time
+	PauseReason  string
+	ClosedAt     *time.Time
+}
+
+// GetCaseProjection reads one case row; ErrNotFound when none.
+func GetCaseProjection(ctx context.Context, q Querier, invoiceID string) (CaseProjection, error) {
+	var c CaseProjection
+	err := q.QueryRow(ctx, `SELECT invoice_id, status, stage, balance_cents, policy_name, next_action_at, pause_reason, closed_at
+		FROM cases WHERE invoice_id = $1`, invoiceID).
+		Scan(&c.InvoiceID, &c.Status, &c.Stage, &c.BalanceCents, &c.PolicyName, &c.NextActionAt, &c.PauseReason, &c.ClosedAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return c, fmt.Errorf("case %s: %w", invoiceID, ErrNotFound)
+	}
+	if err != nil {
+		return c, fmt.Errorf("case %s: %w", invoiceID, err)
+	}
+	return c, nil
+}
+
+// CaseEventKinds lists the kinds of a case's timeline in order.
+func CaseEventKinds(ctx context.Context, q Querier, invoiceID string) ([]string, error) {
+	rows, err := q.Query(ctx, `SELECT kind FROM case_events WHERE invoice_id = $1 ORDER BY occurred_at, id`, invoiceID)
+	if err != nil {
+		return nil, fmt.Errorf("timeline of %s: %w", invoiceID, err)
+	}
+	kinds, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("timeline of %s: %w", invoiceID, err)
+	}
+	return kinds, nil
+}
+
+// ContactFactsOf gathers what the contact rules need about a debtor and a
+// channel at a time: opt-out, address and its status, time zone, contact
+// window, and the outbound contacts of the 7 days before at.
+func ContactFactsOf(ctx context.Context, q Querier, debtorID string, ch domain.Channel, at time.Time) (domain.ContactFacts, error) {
+	f := domain.ContactFacts{Channel: ch, At: at}
+	var email, phone, postal, tz, emailStatus, phoneStatus string
+	var start, end int16
+	var optedOut bool
+	err := q.QueryRow(ctx, `
+		SELECT d.email, d.phone, d.postal_code, d.timezone, d.email_status, d.phone_status,
+		       d.contact_window_start, d.contact_window_end,
+		       EXISTS (SELECT 1 FROM channel_consents c WHERE c.debtor_id = d.id AND c.channel = $2 AND NOT c.opted_in)
+		FROM debtors d WHERE d.id = $1`, debtorID, string(ch)).
+		Scan(&email, &phone, &postal, &tz, &emailStatus, &phoneStatus, &start, &end, &optedOut)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return f, fmt.Errorf("debtor %s: %w", debtorID, ErrNotFound)
+	}
+	if err != nil {
+		return f, fmt.Errorf("contact facts of %s: %w", debtorID, err)
+	}
+	f.OptedOut = optedOut
+	f.WindowStart, f.WindowEnd = int(start), int(end)
+	if loc, err := time.LoadLocation(tz); err == nil {
+		f.Location = loc
+	} else {
+		f.Location, _ = time.LoadLocation("Europe/Paris")
+	}
+	f.Reachable = true
+	switch ch {
+	case domain.ChannelEmail:
+		switch {
+		case email == "":
+			f.Reachable, f.Unreachable = false, "no e-mail address"
+		case emailStatus == "bounced":
+			f.Reachable, f.Unreachable = false, "e-mail address bounced"
+		}
+	case domain.ChannelSMS, domain.ChannelCall:
+		switch {
+		case phone == "":
+			f.Reachable, f.Unreachable = false, "no phone number"
+		case phoneStatus == "unusable":
+			f.Reachable, f.Unreachable = false, "phone number unusable"
+		}
+	case domain.ChannelLetter, domain.ChannelRegisteredLetter:
+		if postal == "" {
+			f.Reachable, f.Unreachable = false, "no postal address"
+		}
+	}
+	rows, err := q.Query(ctx, `
+		SELECT sent_at FROM interactions
+		WHERE debtor_id = $1 AND direction = 'outbound' AND channel <> 'agency'
+		  AND sent_at > $2::timestamptz - interval '7 days' AND sent_at <= $2`, debtorID, at)
+	if err != nil {
+		return f, fmt.Errorf("recent contacts of %s: %w", debtorID, err)
+	}
+	f.SentAt, err = pgx.CollectRows(rows, pgx.RowTo[time.Time])
+	if err != nil {
+		return f, fmt.Errorf("recent contacts of %s: %w", debtorID, err)
+	}
+	return f, nil
+}
