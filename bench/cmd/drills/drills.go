@@ -26,9 +26,3 @@ func (d *driller) faults(ctx context.Context) outcome {
 	return outcome{err: errors.New("not wired yet")}
 }
 
-func (d *driller) webhooks(ctx context.Context) outcome {
-	if err := d.st.Missing("payments"); err != nil {
-		return outcome{err: err}
-	}
-	return outcome{err: errors.New("not wired yet")}
-}
