@@ -25,4 +25,3 @@ func (d *driller) faults(ctx context.Context) outcome {
 	}
 	return outcome{err: errors.New("not wired yet")}
 }
-
