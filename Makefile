@@ -10,7 +10,7 @@ PG        := deploy/local/postgres.sh
 DB_URL     = $(if $(DATABASE_URL),$(DATABASE_URL),$(shell $(PG) url))
 SERVICES  := api payments disputes events worker migrate
 
-.PHONY: all build dev test test-unit test-integration migrate postgres postgres-stop lint bench drills images helm-lint clean
+.PHONY: all build dev test test-unit test-integration migrate postgres postgres-stop lint bench drills images helm-lint clean test-deploy
 
 all: $(TEMPORAL) build
 
@@ -34,7 +34,7 @@ migrate: postgres
 dev: $(TEMPORAL) build postgres
 	DATABASE_URL='$(DB_URL)' deploy/local/dev.sh
 
-test: test-unit test-integration
+test: test-unit test-integration test-deploy
 
 test-unit:
 	$(GO) test -count=1 ./...
@@ -67,3 +67,35 @@ drills: $(TEMPORAL)
 
 clean:
 	rm -rf bin .dev
+
+# --- Deployment (deploy/, helm/, docker-compose.yml) ---
+HELM       := bin/helm
+IMAGE_REPO ?= relance
+IMAGE_TAG  ?= dev
+
+# Helm, pinned in tools/helm/go.mod, a module of its own so its Kubernetes
+# dependencies stay out of the app and of tools/; built once.
+$(HELM): tools/helm/go.mod tools/helm/go.sum
+	cd tools/helm && GOWORK=off $(GO) build -o ../../$(HELM) helm.sh/helm/v3/cmd/helm
+
+helm-lint: $(HELM)
+	$(HELM) lint --strict helm/relance
+	$(HELM) lint --strict helm/relance -f helm/relance/ci/all-on-values.yaml
+
+# The chart (lint, render, strict Kubernetes decoding) and docker-compose.yml
+# (compose-spec loader) checked without Docker or network by deploy/check,
+# its own module (GOWORK=off: it is not in the workspace).
+test-deploy: $(HELM)
+	@mkdir -p bin
+	$(GO) build -o bin/migrate ./services/migrate
+	cd deploy/check && GOWORK=off RELANCE_HELM_BIN='$(CURDIR)/$(HELM)' RELANCE_MIGRATE_BIN='$(CURDIR)/bin/migrate' \
+		$(GO) test -count=1 ./...
+
+# One image per service from deploy/Dockerfile: $(IMAGE_REPO)/<service>:$(IMAGE_TAG).
+images:
+	@command -v docker >/dev/null 2>&1 || { echo "make images: docker is not installed; install Docker to build the images" >&2; exit 1; }
+	@timeout 30 docker info >/dev/null 2>&1 || { echo "make images: no Docker engine answers (docker info failed): the docker CLI is here but no daemon runs; run make images on a machine with Docker" >&2; exit 1; }
+	@for s in $(SERVICES); do \
+		echo "docker build -f deploy/Dockerfile --target $$s -t $(IMAGE_REPO)/$$s:$(IMAGE_TAG) ."; \
+		docker build -f deploy/Dockerfile --target $$s -t $(IMAGE_REPO)/$$s:$(IMAGE_TAG) . || exit 1; \
+	done

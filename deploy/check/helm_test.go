@@ -452,7 +452,7 @@ spec:
       path: /metrics
 `
 	valid := map[string]string{
-		"deployment":     fmt.Sprintf(deployment, "2", "imagePullPolicy: IfNotPresent"),
+		"deployment":      fmt.Sprintf(deployment, "2", "imagePullPolicy: IfNotPresent"),
 		"service monitor": fmt.Sprintf(monitor, "endpoints"),
 	}
 	for name, doc := range valid {
