@@ -1,0 +1,130 @@
+// Command worker runs the Temporal worker of Relance: the collection
+// workflow and its activities, with /healthz, /readyz and /metrics on
+// HTTP_ADDR (default :8084).
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/relance/relance/activities"
+	"github.com/relance/relance/internal/config"
+	"github.com/relance/relance/internal/domain"
+	"github.com/relance/relance/internal/service"
+	"github.com/relance/relance/internal/store"
+	"github.com/relance/relance/internal/temporalx"
+	"github.com/relance/relance/workflows"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "worker:", err)
+		os.Exit(1)
+	}
+}
+
+// settings are the worker's own settings beyond the common ones.
+type settings struct {
+	common config.Common
+	rules  domain.ContactRules
+	// Concurrency: workflow tasks are short (local activities run inside
+	// them), activities and local activities are mostly Postgres and HTTP.
+	workflowTasks, activities, localActivities int
+}
+
+func readSettings(env *config.Env) settings {
+	return settings{
+		common: config.ReadCommon(env, ":8084"),
+		rules: domain.ContactRules{
+			WeeklyCap: env.Int("CONTACT_WEEKLY_CAP", domain.DefaultContactRules().WeeklyCap),
+			Calendar:  env.Bool("CONTACT_CALENDAR", true),
+		},
+		workflowTasks:   env.Int("WORKER_WORKFLOW_TASKS", 50),
+		activities:      env.Int("WORKER_ACTIVITIES", 50),
+		localActivities: env.Int("WORKER_LOCAL_ACTIVITIES", 100),
+	}
+}
+
+func run() error {
+	env := config.NewEnv(os.LookupEnv)
+	s := readSettings(env)
+	logger := service.NewLogger("worker", s.common.LogLevel)
+	ctx, stop := service.SignalContext()
+	defer stop()
+
+	st, err := store.Open(ctx, s.common.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := env.Err(); err != nil {
+		return err
+	}
+	if err := st.Migrate(ctx); err != nil {
+		return err
+	}
+	tc, err := temporalx.NewLazyClient(s.common.Temporal, logger)
+	if err != nil {
+		return err
+	}
+	defer tc.Close()
+
+	register := func(w worker.Worker) {
+		w.RegisterWorkflowWithOptions(workflows.CollectionCase, workflow.RegisterOptions{Name: temporalx.CaseWorkflowType})
+		activities.NewCaseActivities(st, s.rules, logger).Register(w)
+	}
+	workerDone := make(chan struct{})
+	go func() {
+		defer close(workerDone)
+		runWorker(ctx, logger, func() worker.Worker {
+			w := worker.New(tc, s.common.Temporal.TaskQueue, worker.Options{
+				MaxConcurrentWorkflowTaskExecutionSize:  s.workflowTasks,
+				MaxConcurrentActivityExecutionSize:      s.activities,
+				MaxConcurrentLocalActivityExecutionSize: s.localActivities,
+				WorkerStopTimeout:                       20 * time.Second,
+			})
+			register(w)
+			return w
+		})
+	}()
+
+	srv := service.Server{
+		Name: "worker", Addr: s.common.HTTPAddr, Logger: logger, Registry: service.NewRegistry(),
+		Checks: []service.Check{
+			{Name: "postgres", Fn: st.Ping},
+			{Name: "temporal", Fn: temporalx.CheckHealth(tc)},
+		},
+	}
+	err = srv.Run(ctx)
+	stop()
+	<-workerDone
+	return err
+}
+
+// runWorker starts a worker, retrying while Temporal is unreachable, and
+// stops it when ctx ends, letting running tasks finish.
+func runWorker(ctx context.Context, logger *slog.Logger, newWorker func() worker.Worker) {
+	for {
+		w := newWorker()
+		if err := w.Start(); err != nil {
+			logger.Warn("worker not started, retrying", "error", err)
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(3 * time.Second):
+				continue
+			}
+		}
+		logger.Info("worker started")
+		<-ctx.Done()
+		w.Stop()
+		logger.Info("worker stopped")
+		return
+	}
+}
