@@ -152,6 +152,7 @@ func TestChartRendersStrictlyValidObjects(t *testing.T) {
 			checkServiceMonitor(t, r)
 			checkSearchAttributesJob(t, r, wantAttributes)
 			checkTemporalTLS(t, r)
+			checkOutboxClaim(t, r)
 		})
 	}
 }
@@ -396,6 +397,28 @@ func checkTemporalTLS(t *testing.T, r release) {
 			}
 		}
 	}
+}
+
+// The worker writes the outbox under OUTBOX_DIR: with a claim configured,
+// that path must be on the claim, not on the pod's ephemeral storage.
+func checkOutboxClaim(t *testing.T, r release) {
+	t.Helper()
+	var outbox string
+	for _, cm := range r.configMaps {
+		outbox = cm.Data["OUTBOX_DIR"]
+	}
+	pod := r.deployments["worker"].Spec.Template.Spec
+	for _, m := range pod.Containers[0].VolumeMounts {
+		if !strings.HasPrefix(outbox, m.MountPath+"/") {
+			continue
+		}
+		for _, v := range pod.Volumes {
+			if v.Name == m.Name && v.PersistentVolumeClaim != nil && v.PersistentVolumeClaim.ClaimName == "relance-outbox" {
+				return
+			}
+		}
+	}
+	t.Errorf("worker: OUTBOX_DIR=%q is not on the relance-outbox claim", outbox)
 }
 
 func TestChartRefusesBadValues(t *testing.T) {

@@ -87,15 +87,26 @@ securityContext:
   {{- toYaml .Values.podSecurityContext | nindent 2 }}
 {{- end }}
 
-{{/* Volumes for /tmp and the Temporal client certificates. */}}
+{{/*
+Volumes: /tmp, /var/lib/relance (the outbox: a claim for the worker when
+worker.outbox.existingClaim is set, else an emptyDir) and the Temporal
+client certificates. Call with (dict "root" $ "spec" $spec).
+*/}}
 {{- define "relance.volumes" -}}
 volumes:
   - name: tmp
     emptyDir: {}
-{{- if .Values.temporal.tlsSecret }}
+  - name: state
+  {{- with dig "outbox" "existingClaim" "" .spec }}
+    persistentVolumeClaim:
+      claimName: {{ . }}
+  {{- else }}
+    emptyDir: {}
+  {{- end }}
+{{- if .root.Values.temporal.tlsSecret }}
   - name: temporal-tls
     secret:
-      secretName: {{ .Values.temporal.tlsSecret }}
+      secretName: {{ .root.Values.temporal.tlsSecret }}
 {{- end }}
 {{- end }}
 
@@ -103,6 +114,8 @@ volumes:
 volumeMounts:
   - name: tmp
     mountPath: /tmp
+  - name: state
+    mountPath: /var/lib/relance
 {{- if .Values.temporal.tlsSecret }}
   - name: temporal-tls
     mountPath: /etc/relance/temporal-tls
@@ -187,7 +200,7 @@ spec:
           securityContext:
             {{- toYaml $root.Values.securityContext | nindent 12 }}
           {{- include "relance.volumeMounts" $root | nindent 10 }}
-      {{- include "relance.volumes" $root | nindent 6 }}
+      {{- include "relance.volumes" (dict "root" $root "spec" $spec) | nindent 6 }}
       {{- with $spec.nodeSelector }}
       nodeSelector:
         {{- toYaml . | nindent 8 }}
