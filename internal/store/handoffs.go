@@ -96,3 +96,12 @@ func PaymentsOfInvoice(ctx context.Context, q Querier, invoiceID string) ([]Paym
 	}
 	return out, nil
 }
+
+// MarkHandoffFailed records that the agency refused the pack for good.
+func MarkHandoffFailed(ctx context.Context, q Querier, id string) error {
+	_, err := q.Exec(ctx, `UPDATE agency_handoffs SET status = 'failed' WHERE id = $1`, id)
+	if err != nil {
+		return fmt.Errorf("mark handoff %s failed: %w", id, err)
+	}
+	return nil
+}

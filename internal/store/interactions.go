@@ -140,6 +140,8 @@ type SentInteraction struct {
 	FilePath          string
 	TrackingNumber    string
 	SentAt            time.Time
+	// Note is kept in the error column (e.g. "in_doubt"); "" clears it.
+	Note string
 }
 
 // MarkInteractionSent records the provider's acceptance.
@@ -147,9 +149,9 @@ func MarkInteractionSent(ctx context.Context, q Querier, id string, s SentIntera
 	_, err := q.Exec(ctx, `
 		UPDATE interactions SET status = 'sent', provider = $2, provider_message_id = $3,
 			file_path = CASE WHEN $4 = '' THEN file_path ELSE $4 END, tracking_number = $5, sent_at = $6,
-			error = '', updated_at = now()
+			error = $7, updated_at = now()
 		WHERE id = $1`,
-		id, s.Provider, s.ProviderMessageID, s.FilePath, s.TrackingNumber, s.SentAt)
+		id, s.Provider, s.ProviderMessageID, s.FilePath, s.TrackingNumber, s.SentAt, s.Note)
 	if err != nil {
 		return fmt.Errorf("mark interaction %s sent: %w", id, err)
 	}
