@@ -393,3 +393,69 @@ func RecordPlan(ctx context.Context, q Querier, p PlanView) error {
 	}
 	return nil
 }
+
+// KPIs are the finance figures of the receivables (one currency).
+type KPIs struct {
+	Currency         string        `json:"currency"`
+	OutstandingCents int64         `json:"outstanding_cents"`
+	SalesCents90d    int64         `json:"sales_cents_90d"`
+	DSO              float64       `json:"dso_days"`
+	Aging            []AgingBucket `json:"aging"`
+	PromisesKept     int           `json:"promises_kept"`
+	PromisesBroken   int           `json:"promises_broken"`
+	PromiseKeptRate  float64       `json:"promise_kept_rate"`
+}
+
+// AgingBucket is what is owed by age past the due date.
+type AgingBucket struct {
+	Bucket       string `json:"bucket"` // not_due, 1-30, 31-60, 61-90, 90+
+	BalanceCents int64  `json:"balance_cents"`
+	Invoices     int    `json:"invoices"`
+}
+
+// ComputeKPIs computes DSO (outstanding over the last 90 days' invoiced
+// amount, times 90), aging buckets and the promise-kept rate for currency.
+func ComputeKPIs(ctx context.Context, q Querier, currency string, today time.Time) (KPIs, error) {
+	k := KPIs{Currency: currency}
+	day := today.Format("2006-01-02")
+	err := q.QueryRow(ctx, `SELECT
+		coalesce(sum(balance_cents) FILTER (WHERE status = 'open'), 0),
+		coalesce(sum(amount_cents) FILTER (WHERE issue_date > $2::date - 90), 0)
+		FROM invoices WHERE currency = $1`, currency, day).Scan(&k.OutstandingCents, &k.SalesCents90d)
+	if err != nil {
+		return k, fmt.Errorf("kpis: %w", err)
+	}
+	if k.SalesCents90d > 0 {
+		k.DSO = float64(k.OutstandingCents) / float64(k.SalesCents90d) * 90
+	}
+	rows, err := q.Query(ctx, `SELECT b, coalesce(sum(balance_cents), 0), count(*) FROM (
+		SELECT balance_cents, CASE
+			WHEN due_date >= $2::date THEN 'not_due'
+			WHEN $2::date - due_date <= 30 THEN '1-30'
+			WHEN $2::date - due_date <= 60 THEN '31-60'
+			WHEN $2::date - due_date <= 90 THEN '61-90'
+			ELSE '90+' END AS b
+		FROM invoices WHERE status = 'open' AND currency = $1) x GROUP BY b`, currency, day)
+	if err != nil {
+		return k, fmt.Errorf("kpis aging: %w", err)
+	}
+	got := map[string]AgingBucket{}
+	var b AgingBucket
+	if _, err := pgx.ForEachRow(rows, []any{&b.Bucket, &b.BalanceCents, &b.Invoices}, func() error { got[b.Bucket] = b; return nil }); err != nil {
+		return k, fmt.Errorf("kpis aging: %w", err)
+	}
+	for _, name := range []string{"not_due", "1-30", "31-60", "61-90", "90+"} {
+		bucket := got[name]
+		bucket.Bucket = name
+		k.Aging = append(k.Aging, bucket)
+	}
+	err = q.QueryRow(ctx, `SELECT count(*) FILTER (WHERE status = 'kept'), count(*) FILTER (WHERE status = 'broken')
+		FROM promises WHERE currency = $1`, currency).Scan(&k.PromisesKept, &k.PromisesBroken)
+	if err != nil {
+		return k, fmt.Errorf("kpis promises: %w", err)
+	}
+	if n := k.PromisesKept + k.PromisesBroken; n > 0 {
+		k.PromiseKeptRate = float64(k.PromisesKept) / float64(n)
+	}
+	return k, nil
+}
