@@ -148,7 +148,7 @@ type CreditNoteRequest struct {
 
 // CreditNoteResponse is the credit note and the case after it.
 type CreditNoteResponse struct {
-	CreditNote store.CreditNote   `json:"credit_note"`
+	CreditNote store.CreditNote  `json:"credit_note"`
 	Case       *domain.CaseState `json:"case,omitempty"`
 }
 

@@ -413,4 +413,3 @@ func (a *API) invoiceInScope(c *gin.Context, invoiceID string) (store.Invoice, s
 	}
 	return inv, d, true
 }
-
