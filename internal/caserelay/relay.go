@@ -314,3 +314,13 @@ func ReadSettings(e *config.Env) Settings {
 	}
 	return s
 }
+
+// New returns a relay with s applied, logging as component case-relay and
+// counting its deliveries on reg under the service's name.
+func New(st *store.Store, cases Cases, logger *slog.Logger, s Settings, reg prometheus.Registerer, service string) *Relay {
+	return &Relay{
+		Store: st, Cases: cases, Logger: logger.With("component", "case-relay"),
+		Workers: s.Workers, PollInterval: s.PollInterval,
+		Deliveries: NewDeliveriesCounter(reg, service),
+	}
+}

@@ -17,14 +17,12 @@ package main
 
 import (
 	"fmt"
-	"log/slog"
 	"os"
 	"regexp"
 	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/relance/relance/internal/caseclient"
 	"github.com/relance/relance/internal/caserelay"
@@ -135,19 +133,11 @@ func run() error {
 	}
 	var wg sync.WaitGroup
 	if relaySettings.Enabled {
-		relay := newRelay(st, &caseclient.Client{Temporal: tc, TaskQueue: common.Temporal.TaskQueue}, logger, relaySettings, reg, "payments")
+		relay := caserelay.New(st, &caseclient.Client{Temporal: tc, TaskQueue: common.Temporal.TaskQueue}, logger, relaySettings, reg, "payments")
 		wg.Go(func() { _ = relay.Run(ctx) })
 	}
 	err = srv.Run(ctx)
 	stop()
 	wg.Wait()
 	return err
-}
-
-func newRelay(st *store.Store, cases caserelay.Cases, logger *slog.Logger, s caserelay.Settings, reg prometheus.Registerer, name string) *caserelay.Relay {
-	return &caserelay.Relay{
-		Store: st, Cases: cases, Logger: logger.With("component", "case-relay"),
-		Workers: s.Workers, PollInterval: s.PollInterval,
-		Deliveries: caserelay.NewDeliveriesCounter(reg, name),
-	}
 }
