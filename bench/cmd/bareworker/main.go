@@ -9,6 +9,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"time"
 
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
@@ -42,7 +43,13 @@ func run() error {
 		return err
 	}
 	defer c.Close()
-	w := worker.New(c, queue, worker.Options{})
+	// The same options as services/worker, so only the work differs.
+	w := worker.New(c, queue, worker.Options{
+		MaxConcurrentWorkflowTaskExecutionSize:  50,
+		MaxConcurrentActivityExecutionSize:      50,
+		MaxConcurrentLocalActivityExecutionSize: 100,
+		WorkerStopTimeout:                       20 * time.Second,
+	})
 	bare.Register(w)
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)

@@ -31,6 +31,7 @@ func (r *runner) ladder(ctx context.Context) []report.Row {
 			shape.Activities, shape.LocalActivities, shape.Timers = oursHist.Activities, oursHist.LocalActivities, max(oursHist.Timers, 1)
 			logf("a case's history: %d events, %d activities, %d local activities, %d timers, %d updates",
 				oursHist.Events, oursHist.Activities, oursHist.LocalActivities, oursHist.Timers, oursHist.Updates)
+			logf("by type: %s", oursHist.Breakdown())
 		} else {
 			ours = nil
 		}
@@ -54,6 +55,7 @@ func (r *runner) ladder(ctx context.Context) []report.Row {
 		baseRates = append(baseRates, v)
 	}
 	bareHist, _ := r.bareHistory(ctx, shape)
+	logf("a bare ladder's history: %d events (%s)", bareHist.Events, bareHist.Breakdown())
 	row := report.Row{Name: name, Unit: unit, Ours: report.Median(oursRates), Baseline: report.Median(baseRates), Target: target,
 		Note: fmt.Sprintf("n=%d per round, %d rounds, rung offset %s, baseline %d activities + %d local + %d timers", r.s.ladderN, r.s.rounds, r.s.ladderStep, shape.Activities, shape.LocalActivities, shape.Timers)}
 	hist := report.Row{Name: "ladder-history-events", Unit: "events/case", Ours: float64(oursHist.Events), Baseline: float64(bareHist.Events), Target: "ours<=60"}

@@ -25,13 +25,15 @@ import (
 const TaskQueue = "relance-cases"
 
 // WorkerEnv is the environment of a worker whose channels write to an
-// outbox under dir (no provider credentials).
+// outbox under dir (no provider credentials). The weekly contact cap and
+// the calendar rules are off: a ladder compressed into milliseconds would
+// otherwise wait days for them, which is their job, not a cost.
 func WorkerEnv(dir string) []string {
 	return []string{
 		"TEMPORAL_TASK_QUEUE=" + TaskQueue,
+		"CONTACT_WEEKLY_CAP=0",
+		"CONTACT_CALENDAR=false",
 		"OUTBOX_DIR=" + filepath.Join(dir, "outbox"),
-		"LETTERS_DIR=" + filepath.Join(dir, "letters"),
-		"AGENCY_DIR=" + filepath.Join(dir, "agency"),
 	}
 }
 

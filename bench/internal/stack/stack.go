@@ -4,11 +4,15 @@
 package stack
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -171,11 +175,23 @@ func ForEach[T any](ctx context.Context, items []T, conc int, fn func(context.Co
 // History counts what one workflow's history holds.
 type History struct {
 	Events, Activities, LocalActivities, Timers, Updates, Signals int
+	// ByType counts events per type (e.g. "WorkflowTaskCompleted").
+	ByType map[string]int
+}
+
+// Breakdown lists the event types, most frequent first.
+func (h History) Breakdown() string {
+	types := slices.SortedFunc(maps.Keys(h.ByType), func(a, b string) int { return cmp.Or(h.ByType[b]-h.ByType[a], strings.Compare(a, b)) })
+	parts := make([]string, len(types))
+	for i, t := range types {
+		parts[i] = fmt.Sprintf("%s=%d", t, h.ByType[t])
+	}
+	return strings.Join(parts, " ")
 }
 
 // HistoryOf reads the full history of a workflow.
 func HistoryOf(ctx context.Context, c client.Client, id string) (History, error) {
-	var h History
+	h := History{ByType: map[string]int{}}
 	it := c.GetWorkflowHistory(ctx, id, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 	for it.HasNext() {
 		ev, err := it.Next()
@@ -183,6 +199,7 @@ func HistoryOf(ctx context.Context, c client.Client, id string) (History, error)
 			return h, fmt.Errorf("history of %s: %w", id, err)
 		}
 		h.Events++
+		h.ByType[strings.TrimPrefix(ev.GetEventType().String(), "EVENT_TYPE_")]++
 		switch ev.GetEventType() {
 		case enumspb.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
 			h.Activities++
