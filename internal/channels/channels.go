@@ -188,5 +188,5 @@ func clip(s string) string {
 	if utf8.RuneCountInString(s) <= MaxLineRunes {
 		return s
 	}
-	return string([]rune(s)[:MaxLineRunes])
+	return strings.TrimSpace(string([]rune(s)[:MaxLineRunes]))
 }

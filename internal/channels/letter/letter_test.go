@@ -89,3 +89,44 @@ func TestFormalNoticeRendersAccentsAmountsAndLegalMentions(t *testing.T) {
 		}
 	}
 }
+
+func TestConsumerNoticeOwesNoFixedIndemnity(t *testing.T) {
+	b, err := Render(formalNotice(t, "fr", false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := pdfText(t, b)
+	if strings.Contains(text, "indemnité forfaitaire") {
+		t.Error("the 40 € indemnity is owed by business debtors only")
+	}
+	if !strings.Contains(text, "L441-10") || !strings.Contains(text, "1\u00a0234,56\u00a0€") {
+		t.Errorf("notice lacks the legal basis or the amount:\n%s", text)
+	}
+}
+
+func TestEnglishNotice(t *testing.T) {
+	b, err := Render(formalNotice(t, "en", true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := pdfText(t, b)
+	for _, want := range []string{"formal notice", "€1,234.56", "€40.00", "Paris, 18 May 2026", "Description", "Unit price"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("English notice lacks %q:\n%s", want, text)
+		}
+	}
+}
+
+func TestRenderIsDeterministic(t *testing.T) {
+	a, err := Render(formalNotice(t, "fr", true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := Render(formalNotice(t, "fr", true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(a, b) {
+		t.Error("the same letter rendered twice differs: a retried activity would archive another file")
+	}
+}
