@@ -32,8 +32,8 @@ func samplePack() Pack {
 		Debtor:   Party{Name: "Débiteur SARL", Business: true, RegistrationNumber: "732829320", Email: "ap@debiteur.fr"},
 		Claim: Claim{InvoiceNumber: "F-2026-007", IssueDate: due.AddDate(0, -1, 0), DueDate: due, Currency: "EUR",
 			InvoiceAmountCents: 150_000, Lines: []Line{{Description: "Prestation d'étude", Quantity: 1, UnitPriceCents: 150_000, AmountCents: 150_000}}},
-		Amounts:   domain.SplitClaim(domain.NewMoney(100_000, "EUR"), true, domain.DefaultECBRateBP, due, at),
-		Payments:  []Payment{{ReceivedAt: due.AddDate(0, 0, 10), AmountCents: 50_000, Currency: "EUR", Method: "virement"}},
+		Amounts:  domain.SplitClaim(domain.NewMoney(100_000, "EUR"), true, domain.DefaultECBRateBP, due, at),
+		Payments: []Payment{{ReceivedAt: due.AddDate(0, 0, 10), AmountCents: 50_000, Currency: "EUR", Method: "virement"}},
 		Reminders: []Reminder{{SentAt: due.AddDate(0, 0, 4), Channel: "email", Template: "reminder", Status: "delivered"},
 			{SentAt: due.AddDate(0, 0, 18), Channel: "registered_letter", Template: "formal_notice", Status: "acknowledged", AcknowledgedAt: &ack}},
 	}
