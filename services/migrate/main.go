@@ -11,6 +11,7 @@ import (
 	"os"
 	"sort"
 
+	"github.com/relance/relance/internal/caseclient"
 	"github.com/relance/relance/internal/config"
 	"github.com/relance/relance/internal/service"
 	"github.com/relance/relance/internal/store"
@@ -19,6 +20,8 @@ import (
 
 func main() {
 	printSA := flag.Bool("print-search-attributes", false, "print `name type` of each custom search attribute and exit")
+	demo := flag.Bool("demo", false, "after migrating, load the demo data, start its cases and write demo API tokens")
+	tokens := flag.String("demo-tokens", ".dev/demo-tokens.txt", "where -demo writes the demo API tokens")
 	flag.Parse()
 	if *printSA {
 		attrs := temporalx.SearchAttributeTypes()
@@ -32,16 +35,17 @@ func main() {
 		}
 		return
 	}
-	if err := run(); err != nil {
+	if err := run(*demo, *tokens); err != nil {
 		fmt.Fprintln(os.Stderr, "migrate:", err)
 		os.Exit(1)
 	}
 }
 
-func run() error {
+func run(demo bool, tokensPath string) error {
 	env := config.NewEnv(os.LookupEnv)
-	dbURL := env.Required("DATABASE_URL")
-	logger := service.NewLogger("migrate", env.String("LOG_LEVEL", "info"))
+	common := config.ReadCommon(env, "")
+	dbURL := common.DatabaseURL
+	logger := service.NewLogger("migrate", common.LogLevel)
 	if err := env.Err(); err != nil {
 		return err
 	}
@@ -56,5 +60,13 @@ func run() error {
 		return err
 	}
 	logger.Info("migrations applied")
-	return nil
+	if !demo {
+		return nil
+	}
+	tc, err := temporalx.NewLazyClient(common.Temporal, logger)
+	if err != nil {
+		return err
+	}
+	defer tc.Close()
+	return loadDemo(ctx, s, &caseclient.Client{Temporal: tc, TaskQueue: common.Temporal.TaskQueue}, tokensPath, logger)
 }

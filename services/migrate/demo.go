@@ -1,0 +1,119 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/relance/relance/internal/caseclient"
+	"github.com/relance/relance/internal/domain"
+	"github.com/relance/relance/internal/intake"
+	"github.com/relance/relance/internal/store"
+)
+
+// demoTokenPrefix names the demo tokens, replaced on every run.
+const demoTokenPrefix = "demo-"
+
+func ptr[T any](v T) *T { return &v }
+
+// demoDebtors are fictional: two French businesses (one opted out of
+// e-mail), an English consumer and a French consumer, all on the demo
+// segment whose ladder runs in seconds.
+func demoDebtors() []intake.DebtorInput {
+	return []intake.DebtorInput{
+		{ID: "demo-boulangerie", Name: "Boulangerie Martin SARL", RegistrationNumber: "552100554",
+			Email: "compta@boulangerie-martin.example", Phone: "+33612345678",
+			AddressLines: []string{"12 rue des Lilas"}, PostalCode: "75011", City: "Paris",
+			Segment: "demo", CollectorID: "c-alice"},
+		{ID: "demo-garage", Name: "Garage du Centre SAS", RegistrationNumber: "732829320",
+			Email: "contact@garage-centre.example", Phone: "+33478000000",
+			AddressLines: []string{"4 place Bellecour"}, PostalCode: "69002", City: "Lyon",
+			Segment: "demo", CollectorID: "c-alice", Consents: map[domain.Channel]bool{domain.ChannelEmail: false}},
+		{ID: "demo-smith", Name: "John Smith", IsBusiness: ptr(false), Language: "en", Timezone: "Europe/London",
+			Email: "john.smith@example.org", Phone: "+447700900123",
+			AddressLines: []string{"221B Baker Street"}, PostalCode: "NW1 6XE", City: "London", Country: "GB",
+			Segment: "demo", CollectorID: "c-bob"},
+		{ID: "demo-dupont", Name: "Marie Dupont", IsBusiness: ptr(false), Email: "marie.dupont@example.fr",
+			Phone: "+33699887766", AddressLines: []string{"8 avenue Jean Jaurès"}, PostalCode: "33000", City: "Bordeaux",
+			Segment: "demo", CollectorID: "c-bob"},
+	}
+}
+
+func demoInvoices(today time.Time) []intake.Line {
+	inv := func(n int, debtor string, overdueDays int, cents int64, what string) intake.Line {
+		due := today.AddDate(0, 0, -overdueDays)
+		return intake.Line{Line: n, Input: intake.InvoiceInput{
+			Number: fmt.Sprintf("DEMO-2026-%04d", n), DebtorID: debtor,
+			IssueDate: due.AddDate(0, 0, -30).Format(intake.DateLayout), DueDate: due.Format(intake.DateLayout),
+			Currency: "EUR", AmountCents: cents, Description: what,
+			PaymentLink: fmt.Sprintf("https://pay.example/DEMO-2026-%04d", n),
+		}}
+	}
+	return []intake.Line{
+		inv(1, "demo-boulangerie", 12, 1_234_56, "Maintenance fours, janvier"),
+		inv(2, "demo-boulangerie", 3, 480_00, "Pièces détachées"),
+		inv(3, "demo-garage", 25, 3_900_00, "Location pont élévateur"),
+		inv(4, "demo-smith", 8, 249_90, "Annual subscription"),
+		inv(5, "demo-dupont", 40, 89_00, "Abonnement trimestriel"),
+		inv(6, "demo-dupont", -30, 89_00, "Abonnement trimestriel (à échoir)"),
+	}
+}
+
+// loadDemo creates the demo collectors, debtors and invoices, starts their
+// cases and writes fresh demo tokens to tokensPath. Running it again
+// changes nothing but the tokens.
+func loadDemo(ctx context.Context, st *store.Store, cases *caseclient.Client, tokensPath string, logger *slog.Logger) error {
+	for _, c := range []store.Collector{
+		{ID: "c-alice", Name: "Alice Moreau", Email: "alice@relance.example", Active: true},
+		{ID: "c-bob", Name: "Bob Durand", Email: "bob@relance.example", Active: true},
+	} {
+		if err := store.UpsertCollector(ctx, st.Pool, c); err != nil {
+			return err
+		}
+	}
+	who := store.Actor{ID: "migrate-demo", Role: "system"}
+	im := &intake.Importer{Store: st, Cases: cases}
+	for _, d := range demoDebtors() {
+		if _, _, err := im.UpsertDebtor(ctx, who, d); err != nil {
+			return fmt.Errorf("demo debtor %s: %w", d.ID, err)
+		}
+	}
+	rep, err := im.ImportInvoices(ctx, who, demoInvoices(time.Now()))
+	if err != nil {
+		return fmt.Errorf("demo invoices: %w", err)
+	}
+	for _, l := range rep.Lines {
+		if l.Outcome == intake.Rejected || l.Case == intake.CaseStartFailed {
+			return fmt.Errorf("demo invoice %s: %s %s %s", l.Number, l.Field, l.Reason, l.CaseError)
+		}
+	}
+	logger.Info("demo invoices loaded", "created", rep.Created, "unchanged", rep.Unchanged, "updated", rep.Updated)
+
+	if err := store.RevokeTokensNamed(ctx, st.Pool, demoTokenPrefix); err != nil {
+		return err
+	}
+	var b strings.Builder
+	b.WriteString("# Relance demo API tokens (replaced by each `migrate -demo`). Use: Authorization: Bearer <secret>\n")
+	for _, t := range []struct{ name, role, collector string }{
+		{"demo-admin", store.RoleAdmin, ""}, {"demo-manager", store.RoleManager, ""}, {"demo-service", store.RoleService, ""},
+		{"demo-alice", store.RoleCollector, "c-alice"}, {"demo-bob", store.RoleCollector, "c-bob"},
+	} {
+		_, secret, err := store.CreateToken(ctx, st.Pool, t.name, t.role, t.collector)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(&b, "%-13s %-9s %-8s %s\n", t.name, t.role, t.collector, secret)
+	}
+	if err := os.MkdirAll(filepath.Dir(tokensPath), 0o755); err != nil {
+		return fmt.Errorf("demo tokens: %w", err)
+	}
+	if err := os.WriteFile(tokensPath, []byte(b.String()), 0o600); err != nil {
+		return fmt.Errorf("demo tokens: %w", err)
+	}
+	logger.Info("demo tokens written", "path", tokensPath)
+	return nil
+}
