@@ -500,3 +500,32 @@ func TestIntegrationManualPayments(t *testing.T) {
 		t.Fatalf("audit actor %q role %q (%v)", actor, role, err)
 	}
 }
+
+// BenchmarkWebhookPayment measures one signed payment webhook end to end
+// through the handler on real Postgres (verify, parse, one transaction).
+func BenchmarkWebhookPayment(b *testing.B) {
+	st := testenv.Postgres(b)
+	ctx := context.Background()
+	if _, err := st.Pool.Exec(ctx, `INSERT INTO debtors (id, name) VALUES ('C-1', 'ACME');
+		INSERT INTO invoices (id, debtor_id, number, issue_date, due_date, currency, amount_cents, balance_cents)
+		VALUES ('inv1', 'C-1', 'F-1', '2026-01-01', '2026-02-01', 'EUR', 900000000000, 900000000000)`); err != nil {
+		b.Fatal(err)
+	}
+	h := (&Handlers{
+		Store:     st,
+		Providers: map[string]Provider{"stripe": {Name: "stripe", Verifier: webhook.Stripe{Secrets: [][]byte{stripeKey}}, Parse: ParseStripeEvent}},
+		Logger:    slog.New(slog.DiscardHandler),
+		Now:       func() time.Time { return testNow },
+	}).Router()
+	b.ResetTimer()
+	for i := range b.N {
+		body := stripeBody(fmt.Sprintf("evt_b%d", i), "payment_intent.succeeded", testNow, fmt.Sprintf("pi_b%d", i), 100, "eur", map[string]string{"invoice_number": "F-1"})
+		req := httptest.NewRequest(http.MethodPost, "/v1/webhooks/stripe", strings.NewReader(string(body)))
+		req.Header.Set(webhook.StripeHeader, webhook.SignStripe(body, testNow, stripeKey))
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK {
+			b.Fatalf("%d %s", rec.Code, rec.Body)
+		}
+	}
+}
