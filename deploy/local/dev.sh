@@ -10,6 +10,8 @@ mkdir -p .dev/logs .dev/outbox
 export TEMPORAL_ADDRESS="${TEMPORAL_ADDRESS:-127.0.0.1:7233}"
 export OUTBOX_DIR="${OUTBOX_DIR:-$PWD/.dev/outbox}"
 export RELANCE_DEV=true
+# Development webhook secret: sign test payment events with it (see README).
+export PAYMENTS_STRIPE_SECRETS="${PAYMENTS_STRIPE_SECRETS:-whsec_dev}"
 
 pids=()
 cleanup() {
