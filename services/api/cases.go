@@ -255,7 +255,7 @@ func (a *API) promise(c *gin.Context) {
 	a.caseAction(c, inv, "case.promise", domain.UpdatePromise, domain.PromiseUpdate{ID: id, AmountCents: req.AmountCents, Date: date},
 		func(tx pgx.Tx, _ domain.CaseState) error {
 			return store.RecordPromise(c.Request.Context(), tx, store.PromiseView{ID: id, InvoiceID: inv.ID,
-				AmountCents: req.AmountCents, Currency: inv.Currency, PromisedDate: date.In(paris).Format(intake.DateLayout), CreatedBy: worker(c)})
+				AmountCents: req.AmountCents, Currency: inv.Currency, PromisedDate: date.In(paris).Format(intake.DateLayout), CreatedBy: taskOwner(c)})
 		}, key)
 }
 
@@ -290,7 +290,7 @@ func (a *API) plan(c *gin.Context) {
 	var sum int64
 	var prev time.Time
 	upd := domain.PlanUpdate{ID: derivedID("pl_", inv.ID, key)}
-	view := store.PlanView{ID: upd.ID, InvoiceID: inv.ID, CreatedBy: worker(c)}
+	view := store.PlanView{ID: upd.ID, InvoiceID: inv.ID, CreatedBy: taskOwner(c)}
 	for i, in := range req.Installments {
 		field := fmt.Sprintf("installments[%d]", i)
 		if in.AmountCents <= 0 {
@@ -429,7 +429,7 @@ func (a *API) note(c *gin.Context) {
 	var added bool
 	err := a.Store.InTx(ctx, func(tx pgx.Tx) error {
 		var err error
-		added, err = store.AddNote(ctx, tx, "note:"+inv.ID+":"+key, inv.ID, inv.DebtorID, worker(c), text, a.now())
+		added, err = store.AddNote(ctx, tx, "note:"+inv.ID+":"+key, inv.ID, inv.DebtorID, taskOwner(c), text, a.now())
 		if err != nil || !added {
 			return err
 		}

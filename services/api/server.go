@@ -221,8 +221,8 @@ func actor(c *gin.Context) store.Actor {
 	return store.Actor{ID: tok.ID, Role: tok.Role}
 }
 
-// worker names who claims and completes tasks: the collector, else the token.
-func worker(c *gin.Context) string {
+// taskOwner names who claims and completes tasks: the collector, else the token.
+func taskOwner(c *gin.Context) string {
 	if tok := principal(c); tok.CollectorID != "" {
 		return tok.CollectorID
 	}

@@ -71,11 +71,11 @@ func (a *API) claimTask(c *gin.Context) {
 	}
 	ctx := c.Request.Context()
 	err := a.Store.InTx(ctx, func(tx pgx.Tx) error {
-		if err := store.ClaimTask(ctx, tx, t.TaskID, worker(c)); err != nil {
+		if err := store.ClaimTask(ctx, tx, t.TaskID, taskOwner(c)); err != nil {
 			return err
 		}
 		return store.Audit(ctx, tx, store.AuditEntry{Actor: actor(c), Action: "task.claim", Entity: "task", EntityID: t.TaskID,
-			Before: map[string]string{"status": t.Status, "claimed_by": t.ClaimedBy}, After: map[string]string{"status": "claimed", "claimed_by": worker(c)}})
+			Before: map[string]string{"status": t.Status, "claimed_by": t.ClaimedBy}, After: map[string]string{"status": "claimed", "claimed_by": taskOwner(c)}})
 	})
 	if errors.Is(err, store.ErrTaskTaken) {
 		problem(c, httpx.NewProblem(http.StatusConflict, "the task is claimed by someone else or closed"))
@@ -175,7 +175,7 @@ func (a *API) completeTask(c *gin.Context) {
 		problem(c, httpx.NewProblem(http.StatusConflict, "the task is "+t.Status+": nothing was changed"))
 		return
 	}
-	if t.Status == "claimed" && t.ClaimedBy != worker(c) && principal(c).Role == store.RoleCollector {
+	if t.Status == "claimed" && t.ClaimedBy != taskOwner(c) && principal(c).Role == store.RoleCollector {
 		problem(c, httpx.NewProblem(http.StatusConflict, "the task is claimed by someone else"))
 		return
 	}
@@ -202,7 +202,7 @@ func (a *API) completeTask(c *gin.Context) {
 		}
 		upd.Promise = &domain.PromiseUpdate{ID: "pr_task_" + t.TaskID, AmountCents: req.Promise.AmountCents, Date: date}
 		promiseRow = &store.PromiseView{ID: upd.Promise.ID, InvoiceID: t.InvoiceID, AmountCents: req.Promise.AmountCents,
-			Currency: t.Currency, PromisedDate: date.In(paris).Format(intake.DateLayout), CreatedBy: worker(c)}
+			Currency: t.Currency, PromisedDate: date.In(paris).Format(intake.DateLayout), CreatedBy: taskOwner(c)}
 	case domain.OutcomeDispute:
 		if req.Dispute == nil || strings.TrimSpace(req.Dispute.Reason) == "" {
 			invalid(c, "dispute.reason", "is required for the dispute outcome")
@@ -234,7 +234,7 @@ func (a *API) completeTask(c *gin.Context) {
 		if !upd.CallbackAt.IsZero() {
 			callback = &upd.CallbackAt
 		}
-		if err := store.CompleteTaskRow(ctx, tx, t.TaskID, store.TaskResult{Outcome: string(upd.Outcome), Note: upd.Note, CallbackAt: callback, By: worker(c)}); err != nil {
+		if err := store.CompleteTaskRow(ctx, tx, t.TaskID, store.TaskResult{Outcome: string(upd.Outcome), Note: upd.Note, CallbackAt: callback, By: taskOwner(c)}); err != nil {
 			return err
 		}
 		if promiseRow != nil {
