@@ -1,0 +1,105 @@
+//go:build integration
+
+package main
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/relance/relance/activities"
+	"github.com/relance/relance/internal/caseclient"
+	"github.com/relance/relance/internal/config"
+	"github.com/relance/relance/internal/domain"
+	"github.com/relance/relance/internal/store"
+	"github.com/relance/relance/internal/temporalx"
+	"github.com/relance/relance/internal/testenv"
+	"github.com/relance/relance/workflows"
+)
+
+var dev testenv.Temporal
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	dev.Stop()
+	os.Exit(code)
+}
+
+func TestIntegrationDemoLoadsAndRerunsCleanly(t *testing.T) {
+	st := testenv.Postgres(t)
+	tc := dev.Client(t)
+	logger := slog.New(slog.DiscardHandler)
+	queue := "demo-test"
+	w := worker.New(tc, queue, worker.Options{})
+	w.RegisterWorkflowWithOptions(workflows.CollectionCase, workflow.RegisterOptions{Name: temporalx.CaseWorkflowType})
+	activities.NewCaseActivities(st, domain.ContactRules{}, logger).Register(w)
+	outbox := t.TempDir()
+	channels, err := activities.NewChannelActivities(config.NewEnv(func(n string) (string, bool) {
+		return outbox, n == "OUTBOX_DIR"
+	}), st, logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	channels.Register(w)
+	if err := w.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+
+	ctx := context.Background()
+	cases := &caseclient.Client{Temporal: tc, TaskQueue: queue}
+	tokens := filepath.Join(t.TempDir(), ".dev", "demo-tokens.txt")
+	count := func(sql string) int {
+		var n int
+		if err := st.Pool.QueryRow(ctx, sql).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	for run := range 2 {
+		if err := loadDemo(ctx, st, cases, tokens, logger); err != nil {
+			t.Fatalf("run %d: %v", run+1, err)
+		}
+		if n := count(`SELECT count(*) FROM invoices`); n != 6 {
+			t.Fatalf("run %d: %d invoices, want 6", run+1, n)
+		}
+		if n := count(`SELECT count(*) FROM api_tokens WHERE revoked_at IS NULL`); n != 5 {
+			t.Fatalf("run %d: %d live tokens, want 5", run+1, n)
+		}
+	}
+	// Five overdue invoices run a case; the one due next month does not yet.
+	if n := count(`SELECT count(*) FROM cases`); n != 5 {
+		t.Errorf("%d cases, want 5", n)
+	}
+	if n := count(`SELECT count(*) FROM channel_consents WHERE debtor_id = 'demo-garage' AND channel = 'email' AND NOT opted_in`); n != 1 {
+		t.Error("the garage is not opted out of e-mail")
+	}
+	if n := count(`SELECT count(DISTINCT language) FROM debtors`); n != 2 {
+		t.Error("the demo debtors do not speak both languages")
+	}
+	raw, err := os.ReadFile(tokens)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Each secret in the file is a live token (the first run's are revoked).
+	var secrets int
+	for _, line := range strings.Split(string(raw), "\n") {
+		fields := strings.Fields(line)
+		if len(fields) < 3 || strings.HasPrefix(line, "#") {
+			continue
+		}
+		if _, err := store.LookupToken(ctx, st.Pool, fields[len(fields)-1]); err != nil {
+			t.Errorf("token %s in the file does not work: %v", fields[0], err)
+		}
+		secrets++
+	}
+	if secrets != 5 {
+		t.Errorf("%d tokens in the file, want 5", secrets)
+	}
+}
