@@ -56,6 +56,10 @@ type caseWorkflow struct {
 	lastDetails string
 	delivery    workflow.ReceiveChannel
 	agency      workflow.ReceiveChannel
+	// callUntil is when the open call task stops waiting for its outcome.
+	callUntil time.Time
+	// failed is a recording error met inside a wait; the main loop returns it.
+	failed error
 }
 
 // alarm is the one pending timer, reused while its target is unchanged so
@@ -80,11 +84,11 @@ func (w *caseWorkflow) run(ctx workflow.Context, in domain.CaseInput) (domain.Ca
 	w.loaded = true
 
 	for {
+		if w.failed != nil {
+			return domain.CaseResult{}, w.failed
+		}
 		w.dirty = false
 		w.derivePause(ctx)
-		if err := w.flush(ctx); err != nil {
-			return domain.CaseResult{}, err
-		}
 		if w.finished() {
 			break
 		}
@@ -154,25 +158,34 @@ func (w *caseWorkflow) finished() bool {
 func (w *caseWorkflow) closed() bool { return w.finished() }
 
 // wait blocks until at (when not zero) or until a handler changes the
-// state. It reports whether the time was reached.
+// state, and reports whether the time was reached. Before blocking it
+// records the timeline and refreshes the search attributes, so a wake-up
+// costs one projection write and at most one upsert however many
+// transitions it made.
 func (w *caseWorkflow) wait(ctx workflow.Context, at time.Time, summary string) bool {
 	now := workflow.Now(ctx)
 	if !at.IsZero() && !at.After(now) {
 		return true
 	}
-	if at.IsZero() {
-		w.publish(ctx)
-		_ = workflow.Await(ctx, func() bool { return w.dirty })
-		return false
-	}
-	if w.alarm == nil || !w.alarm.at.Equal(at) {
+	if !at.IsZero() && (w.alarm == nil || !w.alarm.at.Equal(at)) {
 		if w.alarm != nil {
 			w.alarm.cancel()
 		}
 		tctx, cancel := workflow.WithCancel(ctx)
 		w.alarm = &alarm{at: at, cancel: cancel, fired: workflow.NewTimerWithOptions(tctx, at.Sub(now), workflow.TimerOptions{Summary: summary})}
 	}
-	w.publish(ctx)
+	if at.IsZero() && w.alarm != nil {
+		w.alarm.cancel()
+		w.alarm = nil
+	}
+	if err := w.flush(ctx); err != nil {
+		w.failed = err
+		return false
+	}
+	if at.IsZero() {
+		_ = workflow.Await(ctx, func() bool { return w.dirty })
+		return false
+	}
 	a := w.alarm
 	_ = workflow.Await(ctx, func() bool { return w.dirty || a.fired.IsReady() })
 	if a.fired.IsReady() {
@@ -208,33 +221,39 @@ func (w *caseWorkflow) note(ctx workflow.Context, kind, message string, data map
 	return w.st.EventSeq
 }
 
-// flush writes the queued timeline entries with the current projection,
-// then refreshes the search attributes and the current details.
+// flush writes the queued timeline entries with the current projection
+// in one activity, then refreshes the search attributes and the details.
 func (w *caseWorkflow) flush(ctx workflow.Context) error {
-	for len(w.queue) > 0 {
-		ev := w.queue[0]
-		seq := w.st.EventSeq - len(w.queue) + 1
-		rec := w.record()
-		rec.EventKey = fmt.Sprintf("%s:%d", w.st.Facts.InvoiceID, seq)
-		rec.Event = &ev
-		if err := w.local(ctx, domain.ActivityRecordCase, "record "+ev.Kind, rec, nil); err != nil {
+	if n := len(w.queue); n > 0 {
+		first := w.st.EventSeq - n + 1
+		key := func(seq int) string { return fmt.Sprintf("%s:%d", w.st.Facts.InvoiceID, seq) }
+		rec := w.record(ctx)
+		rec.EventKey, rec.Event = key(first), &w.queue[0]
+		for i, ev := range w.queue[1:] {
+			rec.More = append(rec.More, domain.KeyedEvent{Key: key(first + 1 + i), Event: ev})
+		}
+		if err := w.local(ctx, domain.ActivityRecordCase, "record "+w.queue[n-1].Kind, rec, nil); err != nil {
 			return fmt.Errorf("record case %s: %w", w.st.Facts.InvoiceID, err)
 		}
-		w.queue = w.queue[1:]
-		w.recorded = seq
+		// Handlers may have queued more while the activity ran.
+		w.queue = w.queue[n:]
+		w.recorded = first + n - 1
+		if len(w.queue) > 0 {
+			return w.flush(ctx)
+		}
 	}
 	w.publish(ctx)
 	return nil
 }
 
-func (w *caseWorkflow) record() domain.CaseRecord {
+func (w *caseWorkflow) record(ctx workflow.Context) domain.CaseRecord {
 	f := w.st.Facts
 	return domain.CaseRecord{
 		InvoiceID: f.InvoiceID, DebtorID: f.DebtorID,
 		Status: w.st.Status, Stage: w.st.Stage,
 		BalanceCents: w.st.BalanceCents, Currency: f.Currency,
 		PolicyName: f.Policy.Name, PolicyVersion: f.Policy.Version,
-		CollectorID: f.CollectorID, NextActionAt: w.nextActionAt(), PauseReason: w.st.PauseReason,
+		CollectorID: f.CollectorID, NextActionAt: w.nextActionAt(ctx), PauseReason: w.st.PauseReason,
 	}
 }
 

@@ -66,6 +66,12 @@ func TestFullDefaultLadderEndsWithTheAgency(t *testing.T) {
 			t.Fatalf("event key %s used twice", r.EventKey)
 		}
 		seen[r.EventKey] = true
+		for _, e := range r.More {
+			if seen[e.Key] {
+				t.Fatalf("event key %s used twice", e.Key)
+			}
+			seen[e.Key] = true
+		}
 	}
 }
 

@@ -137,6 +137,9 @@ func (f *fakeActs) kinds() []string {
 		if r.Event != nil {
 			out = append(out, r.Event.Kind)
 		}
+		for _, e := range r.More {
+			out = append(out, e.Event.Kind)
+		}
 	}
 	return out
 }

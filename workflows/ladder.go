@@ -189,7 +189,7 @@ func (w *caseWorkflow) rungDue(ctx workflow.Context, i int) time.Time {
 
 // nextActionAt is when the case will act next on its own (zero: only an
 // event moves it), for the projection and the NextActionAt attribute.
-func (w *caseWorkflow) nextActionAt() time.Time {
+func (w *caseWorkflow) nextActionAt(ctx workflow.Context) time.Time {
 	st := &w.st
 	switch {
 	case st.Status.Terminal():
@@ -208,9 +208,10 @@ func (w *caseWorkflow) nextActionAt() time.Time {
 		return st.Promise.Date.Add(st.Facts.Policy.PromiseGrace.Std())
 	case st.Pause != domain.PauseNone:
 		return time.Time{}
-	}
-	if w.alarm != nil {
-		return w.alarm.at
+	case st.OpenTaskID != "" && !w.callUntil.IsZero():
+		return w.callUntil
+	case st.NextRung < len(st.Rungs):
+		return w.rungDue(ctx, st.NextRung)
 	}
 	return time.Time{}
 }
@@ -376,30 +377,30 @@ func (w *caseWorkflow) callRung(ctx workflow.Context, i int, key string) error {
 			until = next
 		}
 	}
-	for st.OpenTaskID == res.TaskID {
-		fired := w.wait(ctx, until, "call task outcome or deadline")
-		if st.OpenTaskID != res.TaskID {
-			return nil // completed: the handler applied the outcome
+	w.callUntil = until
+	defer func() { w.callUntil = time.Time{} }()
+	for {
+		if st.OpenTaskID != res.TaskID || w.finished() {
+			return nil // completed (the handler applied the outcome) or case over
 		}
-		if w.finished() {
-			return nil
-		}
-		if fired || w.pausedNow(ctx) {
-			reason := "deadline passed without outcome"
-			if !fired {
-				reason = "case paused: " + st.PauseReason
-			}
-			if err := w.closeTasks(ctx, reason); err != nil {
-				return err
-			}
-			w.note(ctx, "task_closed", "call task closed: "+reason, map[string]any{"task_id": res.TaskID})
-			return nil
+		if w.pausedNow(ctx) {
+			return w.closeCall(ctx, res.TaskID, "case paused: "+st.PauseReason)
 		}
 		w.dirty = false
-		if err := w.flush(ctx); err != nil {
-			return err
+		if w.wait(ctx, until, "call task outcome or deadline") && st.OpenTaskID == res.TaskID {
+			return w.closeCall(ctx, res.TaskID, "deadline passed without outcome")
+		}
+		if w.failed != nil {
+			return nil
 		}
 	}
+}
+
+func (w *caseWorkflow) closeCall(ctx workflow.Context, taskID, reason string) error {
+	if err := w.closeTasks(ctx, reason); err != nil {
+		return err
+	}
+	w.note(ctx, "task_closed", "call task closed: "+reason, map[string]any{"task_id": taskID})
 	return nil
 }
 

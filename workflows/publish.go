@@ -31,7 +31,7 @@ func (w *caseWorkflow) publish(ctx workflow.Context) {
 		return
 	}
 	w.upsertChanged(ctx)
-	if d := w.details(); d != w.lastDetails {
+	if d := w.details(ctx); d != w.lastDetails {
 		workflow.SetCurrentDetails(ctx, d)
 		w.lastDetails = d
 	}
@@ -59,7 +59,7 @@ func (w *caseWorkflow) upsertChanged(ctx workflow.Context) {
 	if old, ok := cur.GetInt64(saAmountDueCents); !ok || old != w.st.BalanceCents {
 		updates = append(updates, saAmountDueCents.ValueSet(w.st.BalanceCents))
 	}
-	next := w.nextActionAt()
+	next := w.nextActionAt(ctx)
 	old, ok := cur.GetTime(saNextActionAt)
 	switch {
 	case next.IsZero() && ok:
@@ -76,7 +76,7 @@ func (w *caseWorkflow) upsertChanged(ctx workflow.Context) {
 }
 
 // details renders the ladder and where the case stands for the Temporal UI.
-func (w *caseWorkflow) details() string {
+func (w *caseWorkflow) details(ctx workflow.Context) string {
 	st := &w.st
 	var b strings.Builder
 	money := func(c int64) string { return domain.NewMoney(c, st.Facts.Currency).FormatFR() }
@@ -88,7 +88,7 @@ func (w *caseWorkflow) details() string {
 	if st.Pause != domain.PauseNone {
 		fmt.Fprintf(&b, "⏸ **paused** — %s\n\n", st.PauseReason)
 	}
-	if next := w.nextActionAt(); !next.IsZero() {
+	if next := w.nextActionAt(ctx); !next.IsZero() {
 		fmt.Fprintf(&b, "Next action: %s\n\n", next.UTC().Format(time.RFC3339))
 	}
 	b.WriteString("| | rung | action | status | note |\n|---|---|---|---|---|\n")

@@ -97,9 +97,10 @@ func (c *Client) StartCase(ctx context.Context, req StartRequest) (domain.CaseSt
 	handle, err := c.Temporal.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
 		StartWorkflowOperation: op,
 		UpdateOptions: client.UpdateWorkflowOptions{
-			WorkflowID:   id,
-			UpdateName:   domain.UpdateStart,
-			UpdateID:     "start:" + req.InvoiceID,
+			WorkflowID: id,
+			UpdateName: domain.UpdateStart,
+			// No fixed UpdateID: the start update changes nothing, and a
+			// fixed one would replay the first answer (a stale state) forever.
 			WaitForStage: client.WorkflowUpdateStageCompleted,
 		},
 	})

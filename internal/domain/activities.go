@@ -41,6 +41,15 @@ type CaseRecord struct {
 	PauseReason   string         `json:"pause_reason,omitempty"`
 	EventKey      string         `json:"event_key,omitempty"`
 	Event         *TimelineEvent `json:"event,omitempty"`
+	// More carries further timeline entries of the same transition, so a
+	// workflow wake-up writes its whole timeline in one activity.
+	More []KeyedEvent `json:"more,omitempty"`
+}
+
+// KeyedEvent is a timeline entry with its idempotency key.
+type KeyedEvent struct {
+	Key   string        `json:"key"`
+	Event TimelineEvent `json:"event"`
 }
 
 // TimelineEvent is an entry on the case timeline.

@@ -66,29 +66,41 @@ func RecordCase(ctx context.Context, s *Store, workflowID string, r domain.CaseR
 				return fmt.Errorf("close invoice %s: %w", r.InvoiceID, err)
 			}
 		}
-		if r.Event == nil {
-			return nil
+		if r.Event != nil {
+			if err := insertCaseEvent(ctx, tx, r, r.EventKey, *r.Event); err != nil {
+				return err
+			}
 		}
-		data, err := json.Marshal(r.Event.Data)
-		if err != nil {
-			return fmt.Errorf("encode event %s: %w", r.EventKey, err)
-		}
-		if r.Event.Data == nil {
-			data = []byte("{}")
-		}
-		var key *string
-		if r.EventKey != "" {
-			key = &r.EventKey
-		}
-		_, err = tx.Exec(ctx, `
-			INSERT INTO case_events (event_key, invoice_id, debtor_id, kind, message, data, occurred_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (event_key) DO NOTHING`,
-			key, r.InvoiceID, r.DebtorID, r.Event.Kind, r.Event.Message, data, r.Event.At)
-		if err != nil {
-			return fmt.Errorf("insert event %s: %w", r.EventKey, err)
+		for _, e := range r.More {
+			if err := insertCaseEvent(ctx, tx, r, e.Key, e.Event); err != nil {
+				return err
+			}
 		}
 		return nil
 	})
+}
+
+// insertCaseEvent adds a timeline entry once per key.
+func insertCaseEvent(ctx context.Context, tx pgx.Tx, r domain.CaseRecord, key string, ev domain.TimelineEvent) error {
+	data := []byte("{}")
+	if ev.Data != nil {
+		var err error
+		if data, err = json.Marshal(ev.Data); err != nil {
+			return fmt.Errorf("encode event %s: %w", key, err)
+		}
+	}
+	var k *string
+	if key != "" {
+		k = &key
+	}
+	_, err := tx.Exec(ctx, `
+		INSERT INTO case_events (event_key, invoice_id, debtor_id, kind, message, data, occurred_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (event_key) DO NOTHING`,
+		k, r.InvoiceID, r.DebtorID, ev.Kind, ev.Message, data, ev.At)
+	if err != nil {
+		return fmt.Errorf("insert event %s: %w", key, err)
+	}
+	return nil
 }
 
 // CaseProjection is the row the workflow keeps in `cases`.
