@@ -63,6 +63,10 @@ func run() error {
 		return err
 	}
 	defer st.Close()
+	channels, err := activities.NewChannelActivities(env, st, logger)
+	if err != nil {
+		return err
+	}
 	if err := env.Err(); err != nil {
 		return err
 	}
@@ -78,6 +82,7 @@ func run() error {
 	register := func(w worker.Worker) {
 		w.RegisterWorkflowWithOptions(workflows.CollectionCase, workflow.RegisterOptions{Name: temporalx.CaseWorkflowType})
 		activities.NewCaseActivities(st, s.rules, logger).Register(w)
+		channels.Register(w)
 	}
 	workerDone := make(chan struct{})
 	go func() {
