@@ -10,6 +10,10 @@ mkdir -p .dev/logs .dev/outbox
 export TEMPORAL_ADDRESS="${TEMPORAL_ADDRESS:-127.0.0.1:7233}"
 export OUTBOX_DIR="${OUTBOX_DIR:-$PWD/.dev/outbox}"
 export RELANCE_DEV=true
+# The demo policy's rungs are seconds apart: the weekly contact cap and the
+# business-day calendar would hold it back, so the dev run turns them off.
+export CONTACT_WEEKLY_CAP="${CONTACT_WEEKLY_CAP:-0}"
+export CONTACT_CALENDAR="${CONTACT_CALENDAR:-false}"
 # Development webhook secret: sign test payment events with it (see README).
 export PAYMENTS_STRIPE_SECRETS="${PAYMENTS_STRIPE_SECRETS:-whsec_dev}"
 
