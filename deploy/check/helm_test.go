@@ -335,6 +335,11 @@ func checkIngress(t *testing.T, r release) {
 			}
 		}
 	}
+	for _, cm := range r.configMaps {
+		if got := cm.Data["PUBLIC_BASE_URL"]; got != "https://events.relance.example.com" {
+			t.Errorf("PUBLIC_BASE_URL=%q, want the events Ingress host (Twilio signs that URL)", got)
+		}
+	}
 	want := []string{"api.relance.example.com", "events.relance.example.com", "pay.relance.example.com"}
 	if slices.Sort(hosts); !slices.Equal(hosts, want) {
 		t.Errorf("Ingress hosts %v, want %v", hosts, want)
