@@ -258,7 +258,7 @@ func (h *HTTPS) Deliver(ctx context.Context, p Pack, packJSON, pdf []byte) (Deli
 	req.Header.Set(SignatureHeader, webhook.SignStripe(body, now(), h.Secret))
 	hc := h.HTTPClient
 	if hc == nil {
-		hc = &http.Client{Timeout: 60 * time.Second}
+		hc = &http.Client{Timeout: 15 * time.Second}
 	}
 	resp, err := hc.Do(req)
 	if err != nil {

@@ -26,7 +26,7 @@ type SendGrid struct {
 	BaseURL  string // "" for https://api.sendgrid.com
 	From     string
 	FromName string
-	// HTTPClient carries the requests (timeouts); nil for a 30 s default.
+	// HTTPClient carries the requests (timeouts); nil for a 20 s default (the workflow runs sends as local activities of 30 s).
 	HTTPClient *http.Client
 }
 
@@ -46,7 +46,7 @@ func (s *SendGrid) SendEmail(ctx context.Context, m channels.Email) (string, err
 	req.Body = body
 	hc := s.HTTPClient
 	if hc == nil {
-		hc = &http.Client{Timeout: 30 * time.Second}
+		hc = &http.Client{Timeout: 20 * time.Second}
 	}
 	resp, err := (&rest.Client{HTTPClient: hc}).SendWithContext(ctx, req)
 	if err != nil {

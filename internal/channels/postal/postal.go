@@ -183,7 +183,7 @@ func (h *HTTP) call(ctx context.Context, path, contentType string, body []byte, 
 	req.Header.Set("Accept", "application/json")
 	hc := h.HTTPClient
 	if hc == nil {
-		hc = &http.Client{Timeout: 60 * time.Second}
+		hc = &http.Client{Timeout: 15 * time.Second}
 	}
 	resp, err := hc.Do(req)
 	if err != nil {

@@ -30,7 +30,7 @@ type TwilioConfig struct {
 	From       string // E.164 number or messaging service SID
 	// BaseURL replaces https://api.twilio.com (tests, proxies); "" for Twilio.
 	BaseURL string
-	// HTTPClient carries the requests; nil for a 30 s default.
+	// HTTPClient carries the requests; nil for a 20 s default (the workflow runs sends as local activities of 30 s).
 	HTTPClient *http.Client
 }
 
@@ -39,7 +39,7 @@ type TwilioConfig struct {
 func NewTwilio(cfg TwilioConfig) (*Twilio, error) {
 	hc := cfg.HTTPClient
 	if hc == nil {
-		hc = &http.Client{Timeout: 30 * time.Second}
+		hc = &http.Client{Timeout: 20 * time.Second}
 	}
 	// Twilio answers some calls with redirects that must not be followed.
 	hc = &http.Client{Transport: hc.Transport, Timeout: hc.Timeout, Jar: hc.Jar,
