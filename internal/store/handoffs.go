@@ -105,3 +105,24 @@ func MarkHandoffFailed(ctx context.Context, q Querier, id string) error {
 	}
 	return nil
 }
+
+// GetHandoff loads one handoff; ErrNotFound when there is none.
+func GetHandoff(ctx context.Context, q Querier, id string) (Handoff, error) {
+	h, err := scanHandoff(q.QueryRow(ctx, `SELECT `+handoffColumns+` FROM agency_handoffs WHERE id = $1`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Handoff{}, fmt.Errorf("handoff %s: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return Handoff{}, fmt.Errorf("load handoff %s: %w", id, err)
+	}
+	return h, nil
+}
+
+// SetHandoffStatus records what the agency reports (accepted, closed).
+func SetHandoffStatus(ctx context.Context, q Querier, id, status string) error {
+	_, err := q.Exec(ctx, `UPDATE agency_handoffs SET status = $2 WHERE id = $1`, id, status)
+	if err != nil {
+		return fmt.Errorf("set handoff %s %s: %w", id, status, err)
+	}
+	return nil
+}

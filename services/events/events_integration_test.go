@@ -17,6 +17,7 @@ import (
 
 	"github.com/sendgrid/sendgrid-go/helpers/eventwebhook"
 
+	"github.com/relance/relance/internal/domain"
 	"github.com/relance/relance/internal/store"
 	"github.com/relance/relance/internal/testenv"
 	"github.com/relance/relance/internal/webhook"
@@ -203,7 +204,7 @@ func TestIntegrationPostalTracking(t *testing.T) {
 	f := newFixture(t)
 	post := func(body string) *httptest.ResponseRecorder {
 		return f.post("/v1/webhooks/postal", []byte(body),
-			map[string]string{PostalSignatureHeader: webhook.SignStripe([]byte(body), f.now, postalSecret)})
+			map[string]string{SignatureHeader: webhook.SignStripe([]byte(body), f.now, postalSecret)})
 	}
 	ack := time.Date(2026, 2, 20, 10, 30, 0, 0, time.UTC)
 	steps := []string{
@@ -230,5 +231,69 @@ func TestIntegrationPostalTracking(t *testing.T) {
 	}
 	if n := f.count(`SELECT count(*) FROM interaction_events WHERE interaction_id = 'int-letter'`); n != 3 {
 		t.Errorf("%d tracking events recorded, want 3", n)
+	}
+}
+
+// agencyCases records agency reports.
+type agencyCases struct {
+	reports  []domain.AgencyReport
+	invoices []string
+}
+
+func (a *agencyCases) Signal(_ context.Context, invoiceID, name string, arg any) error {
+	if name != domain.SignalAgencyReport {
+		return fmt.Errorf("unexpected signal %s", name)
+	}
+	a.reports = append(a.reports, arg.(domain.AgencyReport))
+	a.invoices = append(a.invoices, invoiceID)
+	return nil
+}
+
+func TestIntegrationAgencyReportsFlowBackToTheCase(t *testing.T) {
+	f := newFixture(t)
+	secret := []byte("agency-secret")
+	f.h.AgencySecrets = [][]byte{secret}
+	cases := &agencyCases{}
+	f.h.Cases = cases
+	if _, err := f.st.Pool.Exec(context.Background(), `INSERT INTO agency_handoffs (id, idempotency_key, invoice_id, status)
+		VALUES ('hand-1', 'inv1:agency-d39:1', 'inv1', 'sent')`); err != nil {
+		t.Fatal(err)
+	}
+	post := func(body string, key []byte) *httptest.ResponseRecorder {
+		return f.post("/v1/webhooks/agency", []byte(body), map[string]string{SignatureHeader: webhook.SignStripe([]byte(body), f.now, key)})
+	}
+	if rec := post(`{"event_id":"a1","reference":"hand-1","status":"payment","paid_cents":2500}`, []byte("forged")); rec.Code != http.StatusUnauthorized {
+		t.Errorf("forged report: %d", rec.Code)
+	}
+	if rec := post(`{"event_id":"a0","reference":"nope","status":"accepted"}`, secret); rec.Code != http.StatusUnprocessableEntity {
+		t.Errorf("unknown handoff: %d %s", rec.Code, rec.Body)
+	}
+	for _, body := range []string{
+		`{"event_id":"a1","reference":"hand-1","status":"payment","paid_cents":2500}`,
+		`{"event_id":"a1","reference":"hand-1","status":"payment","paid_cents":2500}`,
+		`{"event_id":"a2","reference":"hand-1","status":"paid","paid_cents":7500,"note":"solde reçu"}`,
+	} {
+		if rec := post(body, secret); rec.Code != http.StatusOK {
+			t.Fatalf("%s: %d %s", body, rec.Code, rec.Body)
+		}
+	}
+	var status string
+	f.st.Pool.QueryRow(context.Background(), `SELECT status FROM agency_handoffs WHERE id = 'hand-1'`).Scan(&status)
+	if status != "closed" {
+		t.Errorf("handoff status %s, want closed", status)
+	}
+	if n := f.count(`SELECT count(*) FROM webhook_events WHERE provider = 'agency'`); n != 2 {
+		t.Errorf("%d agency events recorded, want 2 (a duplicate is not recorded)", n)
+	}
+	want := []domain.AgencyReport{{EventID: "agency:a1", PaidCents: 2500}, {EventID: "agency:a1", PaidCents: 2500},
+		{EventID: "agency:a2", PaidCents: 7500, Status: domain.StatusPaid, Note: "solde reçu"}}
+	if len(cases.reports) != len(want) {
+		t.Fatalf("reports = %+v", cases.reports)
+	}
+	for i, w := range want {
+		got := cases.reports[i]
+		if got.EventID != w.EventID || got.PaidCents != w.PaidCents || got.Status != w.Status || got.Note != w.Note || cases.invoices[i] != "inv1" {
+			t.Errorf("report %d = %+v, want %+v", i, got, w)
+		}
 	}
 }

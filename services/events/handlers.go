@@ -49,15 +49,19 @@ type Handlers struct {
 	PublicBaseURL string
 	// PostalSecrets verify the postal tracking events (several while rotating).
 	PostalSecrets [][]byte
+	// AgencySecrets verify the agency's reports (AGENCY_SECRET, shared with the worker).
+	AgencySecrets [][]byte
 	Tolerance     time.Duration
 	Now           func() time.Time
 }
 
-// Header names of SendGrid's signed Event Webhook.
+// Signature headers: SendGrid's signed Event Webhook, and our own scheme.
 const (
 	SendGridSignatureHeader = "X-Twilio-Email-Event-Webhook-Signature"
 	SendGridTimestampHeader = "X-Twilio-Email-Event-Webhook-Timestamp"
-	PostalSignatureHeader   = "X-Relance-Signature"
+	// SignatureHeader carries our own HMAC scheme (t=<unix>,v1=<hex>) for
+	// postal tracking events and agency reports.
+	SignatureHeader = "X-Relance-Signature"
 )
 
 // maxBody bounds a webhook body; SendGrid batches stay far below.
@@ -69,6 +73,7 @@ func (h *Handlers) Routes() http.Handler {
 	mux.HandleFunc("POST /v1/webhooks/sendgrid", h.sendGrid)
 	mux.HandleFunc("POST /v1/webhooks/twilio", h.twilio)
 	mux.HandleFunc("POST /v1/webhooks/postal", h.postal)
+	mux.HandleFunc("POST /v1/webhooks/agency", h.agency)
 	return mux
 }
 
@@ -375,7 +380,7 @@ func (h *Handlers) postal(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	err := webhook.Stripe{Secrets: h.PostalSecrets, Tolerance: h.tolerance()}.VerifyHeader(r.Header.Get(PostalSignatureHeader), body, h.now())
+	err := webhook.Stripe{Secrets: h.PostalSecrets, Tolerance: h.tolerance()}.VerifyHeader(r.Header.Get(SignatureHeader), body, h.now())
 	switch {
 	case errors.Is(err, webhook.ErrStale):
 		httpx.Write(w, httpx.NewProblem(http.StatusBadRequest, "timestamp outside the tolerance"))

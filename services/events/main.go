@@ -3,7 +3,8 @@
 // registered-mail tracking events (HMAC-signed). Each event is verified on
 // the raw body, recorded once on its interaction, and signalled to the
 // case when it changes the course (bounced, undeliverable, opted out,
-// acknowledgement signed).
+// acknowledgement signed). The collection agency's reports (payments
+// collected, file closed) come in the same way and are signalled too.
 //
 // Settings (besides the common DATABASE_URL, HTTP_ADDR (:8083), LOG_LEVEL
 // and TEMPORAL_*):
@@ -15,6 +16,9 @@
 //	                             Twilio signs; default http://localhost:8083
 //	POSTAL_WEBHOOK_SECRETS       comma-separated HMAC secrets of /v1/webhooks/postal
 //	                             (X-Relance-Signature: t=<unix>,v1=<hex>); unset: endpoint off (503)
+//	AGENCY_SECRET                comma-separated HMAC secrets of /v1/webhooks/agency, where the
+//	                             collection agency reports payments and closure (same scheme);
+//	                             unset: endpoint off (503)
 //	WEBHOOK_TOLERANCE            how far a signed timestamp may be from now (default 5m)
 package main
 
@@ -50,6 +54,7 @@ type settings struct {
 	twilioToken   string
 	publicBaseURL string
 	postalSecrets [][]byte
+	agencySecrets [][]byte
 	tolerance     time.Duration
 }
 
@@ -61,6 +66,9 @@ func readSettings(env *config.Env, addr string) (settings, error) {
 	}
 	if secrets := env.List("POSTAL_WEBHOOK_SECRETS"); len(secrets) > 0 {
 		s.postalSecrets = webhook.Secrets(secrets)
+	}
+	if secrets := env.List("AGENCY_SECRET"); len(secrets) > 0 {
+		s.agencySecrets = webhook.Secrets(secrets)
 	}
 	if key := env.String("SENDGRID_WEBHOOK_PUBLIC_KEY", ""); key != "" {
 		pub, err := eventwebhook.ConvertPublicKeyBase64ToECDSA(key)
@@ -107,10 +115,11 @@ func run() error {
 		TwilioAuthToken: own.twilioToken,
 		PublicBaseURL:   own.publicBaseURL,
 		PostalSecrets:   own.postalSecrets,
+		AgencySecrets:   own.agencySecrets,
 		Tolerance:       own.tolerance,
 	}
 	for name, on := range map[string]bool{"sendgrid": own.sendGridKey != nil, "twilio": own.twilioToken != "",
-		"postal": len(own.postalSecrets) > 0} {
+		"postal": len(own.postalSecrets) > 0, "agency": len(own.agencySecrets) > 0} {
 		logger.Info("webhook endpoint", "path", "/v1/webhooks/"+name, "enabled", on)
 	}
 	srv := &service.Server{

@@ -155,9 +155,9 @@ func TestForgedAndStaleRequestsAreRefusedBeforeAnythingIsRead(t *testing.T) {
 			"X-Twilio-Signature": signTwilio("other", publicBaseURL+twilioPath, form)}, 401},
 		{"postal unsigned", "/v1/webhooks/postal", postalBody, nil, 401},
 		{"postal wrong secret", "/v1/webhooks/postal", postalBody,
-			map[string]string{PostalSignatureHeader: webhook.SignStripe(postalBody, now, []byte("nope"))}, 401},
+			map[string]string{SignatureHeader: webhook.SignStripe(postalBody, now, []byte("nope"))}, 401},
 		{"postal replayed", "/v1/webhooks/postal", postalBody,
-			map[string]string{PostalSignatureHeader: webhook.SignStripe(postalBody, now.Add(-10*time.Minute), postalSecret)}, 400},
+			map[string]string{SignatureHeader: webhook.SignStripe(postalBody, now.Add(-10*time.Minute), postalSecret)}, 400},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			req := httptest.NewRequest(http.MethodPost, tc.path, strings.NewReader(string(tc.body)))
@@ -219,7 +219,7 @@ func TestGenuineSignaturesVerify(t *testing.T) {
 		{"twilio", twilioPath, "MessageSid", []byte(form.Encode()),
 			map[string]string{"X-Twilio-Signature": signTwilio(twilioToken, publicBaseURL+twilioPath, form)}},
 		{"postal", "/v1/webhooks/postal", "status", postalBody,
-			map[string]string{PostalSignatureHeader: webhook.SignStripe(postalBody, now, []byte("old"), postalSecret)}},
+			map[string]string{SignatureHeader: webhook.SignStripe(postalBody, now, []byte("old"), postalSecret)}},
 	} {
 		req := httptest.NewRequest(http.MethodPost, tc.path, strings.NewReader(string(tc.body)))
 		for k, v := range tc.headers {
