@@ -434,7 +434,15 @@ func TestChartRefusesBadValues(t *testing.T) {
 	}{
 		{"no database", "database.url is empty", []string{"--set", "database.url="}},
 		{"ingress without hosts", "no ingress.hosts entry", []string{"--set", "ingress.enabled=true"}},
-		{"ingress to unknown service", "no such service", []string{"--set", "ingress.enabled=true", "--set", "ingress.hosts.admin=a.example.com"}},
+		{"ingress to disabled service", "services.disputes.enabled is false", []string{"--set", "ingress.enabled=true", "--set", "ingress.hosts.disputes=d.example.com", "--set", "services.disputes.enabled=false"}},
+		// values.schema.json: a misspelt or mistyped value fails instead of
+		// being ignored.
+		{"ingress to unknown service", "additional properties 'admin' not allowed", []string{"--set", "ingress.enabled=true", "--set", "ingress.hosts.admin=a.example.com"}},
+		{"misspelt value", "additional properties 'replica' not allowed", []string{"--set", "worker.replica=3"}},
+		{"wrong type", "got string, want integer", []string{"--set-string", "worker.replicas=two"}},
+		{"unknown log level", "logLevel", []string{"--set", "logLevel=verbose"}},
+		{"bad search attribute type", "searchAttributes", []string{"--set", "temporal.searchAttributes.attributes.Segment=Keywrd"}},
+		{"bad variable name", "'mail-from' does not match pattern", []string{"--set", "config.mail-from=x"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			args := append([]string{"template", "relance", chart, "--kube-version", kubeVersion}, tc.set...)
