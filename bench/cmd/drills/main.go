@@ -36,7 +36,10 @@ type outcome struct {
 	name             string
 	did              string
 	lost, duplicates int
-	err              error
+	// inDoubt counts messages the provider dropped unanswered and never
+	// took, which the worker by design did not send again.
+	inDoubt int
+	err     error
 }
 
 func (o outcome) String() string {
@@ -47,7 +50,11 @@ func (o outcome) String() string {
 	if o.lost != 0 || o.duplicates != 0 {
 		verdict = "FAIL"
 	}
-	return fmt.Sprintf("%-10s %s lost=%d duplicates=%d — %s", o.name, verdict, o.lost, o.duplicates, o.did)
+	doubt := ""
+	if o.inDoubt > 0 {
+		doubt = fmt.Sprintf(" in_doubt=%d", o.inDoubt)
+	}
+	return fmt.Sprintf("%-10s %s lost=%d duplicates=%d%s — %s", o.name, verdict, o.lost, o.duplicates, doubt, o.did)
 }
 
 func main() {

@@ -24,11 +24,14 @@ import (
 type Fault string
 
 const (
-	OK        Fault = "ok"
-	TooMany   Fault = "429"
-	Internal  Fault = "500"
-	Timeout   Fault = "timeout"   // holds the request, then drops it unprocessed
-	Permanent Fault = "permanent" // 400 for SendGrid, error 21211 for Twilio
+	OK       Fault = "ok"
+	TooMany  Fault = "429"
+	Internal Fault = "500"
+	Timeout  Fault = "timeout" // holds the request, then drops it unprocessed
+	// AcceptedNoReply takes the message, then holds and drops the
+	// connection: the provider has it, the caller cannot know.
+	AcceptedNoReply Fault = "accepted-no-reply"
+	Permanent       Fault = "permanent" // 400 for SendGrid, error 21211 for Twilio
 )
 
 // Script decides the answer to the attempt-th request (1-based) for a key.
@@ -65,7 +68,7 @@ func ParseFaults(s string) ([]Fault, error) {
 	var out []Fault
 	for _, f := range strings.Split(s, ",") {
 		switch ff := Fault(strings.TrimSpace(f)); ff {
-		case OK, TooMany, Internal, Timeout, Permanent:
+		case OK, TooMany, Internal, Timeout, AcceptedNoReply, Permanent:
 			out = append(out, ff)
 		default:
 			return nil, fmt.Errorf("unknown fault %q", f)
@@ -180,12 +183,17 @@ func (p *Provider) serve(w http.ResponseWriter, r *http.Request) {
 	f := p.Script(key, p.attempts[key])
 	p.faults[f]++
 	p.mu.Unlock()
-	if f == Timeout {
+	if f == Timeout || f == AcceptedNoReply {
+		if f == AcceptedNoReply {
+			p.mu.Lock()
+			p.accepted[key]++
+			p.mu.Unlock()
+		}
 		select {
 		case <-r.Context().Done():
 		case <-time.After(p.Hold):
 		}
-		// Dropped unprocessed: the provider never took the message.
+		// Dropped without an answer.
 		if hj, ok := w.(http.Hijacker); ok {
 			if conn, _, err := hj.Hijack(); err == nil {
 				conn.Close()
