@@ -193,6 +193,25 @@ func TestIntegrationSendMessageRetriesWhatTheProviderRefusedForNow(t *testing.T)
 		t.Errorf("attached statement not kept: %v", err)
 	}
 
+	// Refused for now, then the address bounced before the retry: skipped, not sent.
+	s2 := seedInvoice(t, st, "")
+	failing, failCalls := sendGridFake(t, http.StatusTooManyRequests)
+	a3 := newChannels(t, st, map[string]string{"SENDGRID_API_KEY": "SG.key", "SENDGRID_BASE_URL": failing.URL, "MAIL_FROM": "r@creancier.fr"})
+	in3 := s2.send(domain.ChannelEmail, "k-429-bounced", "reminder")
+	if _, err := a3.SendMessage(ctx, in3); err == nil {
+		t.Fatal("429: want a retryable error")
+	}
+	if err := store.SetEmailStatus(ctx, st.Pool, s2.debtorID, "bounced"); err != nil {
+		t.Fatal(err)
+	}
+	res, err = a3.SendMessage(ctx, in3)
+	if err != nil || res.Sent || res.Reason != ReasonEmailBounced || failCalls.Load() != 1 {
+		t.Errorf("retry after a bounce: %+v, %v, %d requests; want Sent:false email_bounced after 1 request", res, err, failCalls.Load())
+	}
+	if row, _ := store.GetInteractionByKey(ctx, st.Pool, in3.IdempotencyKey); row.Status != store.InteractionSkipped {
+		t.Errorf("interaction %s, want skipped", row.Status)
+	}
+
 	// A permanent 4xx makes the step fall back, without retry.
 	bad := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusBadRequest) }))
 	defer bad.Close()

@@ -83,6 +83,13 @@ func (a *ChannelActivities) SendMessage(ctx context.Context, in domain.SendInput
 	if reason, err := a.unusable(ctx, in.Channel, debtor); err != nil {
 		return domain.SendResult{}, err
 	} else if reason != "" {
+		if existing.ID != "" {
+			// A failed attempt, and the channel has become unusable since.
+			if err := store.MarkInteractionFailed(ctx, a.store.Pool, id, store.InteractionSkipped, reason); err != nil {
+				return domain.SendResult{}, err
+			}
+			return domain.SendResult{InteractionID: id, Sent: false, Reason: reason}, nil
+		}
 		row.Status, row.Error, row.Provider = store.InteractionSkipped, reason, "none"
 		return a.claimSkipped(ctx, row)
 	}
@@ -101,9 +108,21 @@ func (a *ChannelActivities) SendMessage(ctx context.Context, in domain.SendInput
 		}
 		if !created {
 			// Another attempt got there first: follow its row.
-			if res, done, err := a.settled(ctx, claimed); done || err != nil {
-				return res, err
+			res, _, err := a.settled(ctx, claimed)
+			if err == nil && res.InteractionID == "" {
+				err = fmt.Errorf("interaction %s is being retried by another attempt", claimed.ID)
 			}
+			return res, err
+		}
+	} else {
+		// The provider refused this message for now last time: claim it
+		// back (failed → pending) so only one attempt sends it.
+		ok, err := store.RetryInteraction(ctx, a.store.Pool, id)
+		if err != nil {
+			return domain.SendResult{}, err
+		}
+		if !ok {
+			return domain.SendResult{}, fmt.Errorf("interaction %s is being retried by another attempt", id)
 		}
 	}
 
@@ -126,7 +145,7 @@ func (a *ChannelActivities) SendMessage(ctx context.Context, in domain.SendInput
 // settled answers a retry from the row an earlier attempt left: its result
 // when it finished, "in doubt" when it stopped after calling the provider,
 // and done=false for a failed attempt whose provider certainly refused,
-// which may be sent again.
+// which may be sent again (the caller claims it back first).
 func (a *ChannelActivities) settled(ctx context.Context, row store.Interaction) (domain.SendResult, bool, error) {
 	switch {
 	case row.Status == store.InteractionSkipped:
@@ -140,13 +159,6 @@ func (a *ChannelActivities) settled(ctx context.Context, row store.Interaction) 
 		}
 		return domain.SendResult{InteractionID: row.ID, Sent: true, Reason: ReasonInDoubt}, true, nil
 	case row.Status == store.InteractionFailed && row.SentAt == nil:
-		ok, err := store.RetryInteraction(ctx, a.store.Pool, row.ID)
-		if err != nil {
-			return domain.SendResult{}, true, err
-		}
-		if !ok {
-			return domain.SendResult{}, true, fmt.Errorf("interaction %s changed while retrying it", row.ID)
-		}
 		return domain.SendResult{}, false, nil
 	default:
 		// sent, or any delivery status reported since.
@@ -168,7 +180,10 @@ func (a *ChannelActivities) claimSkipped(ctx context.Context, row store.Interact
 		return domain.SendResult{}, err
 	}
 	if claimed.Status != store.InteractionSkipped {
-		res, _, err := a.settled(ctx, claimed)
+		res, done, err := a.settled(ctx, claimed)
+		if err == nil && !done {
+			err = fmt.Errorf("interaction %s is being retried by another attempt", claimed.ID)
+		}
 		return res, err
 	}
 	return domain.SendResult{InteractionID: claimed.ID, Sent: false, Reason: claimed.Error}, nil
