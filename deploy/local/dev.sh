@@ -24,7 +24,8 @@ cleanup() {
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
 }
-trap cleanup INT TERM EXIT
+trap "cleanup; exit 0" INT TERM
+trap cleanup EXIT
 
 sa_flags=()
 while read -r name type; do sa_flags+=(--search-attribute "$name=$type"); done < <(bin/migrate -print-search-attributes)
