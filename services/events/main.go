@@ -13,7 +13,7 @@
 //	                             (SendGrid's Mail Settings page); unset: endpoint off (503)
 //	TWILIO_AUTH_TOKEN            verifies X-Twilio-Signature; unset: endpoint off (503)
 //	PUBLIC_BASE_URL              this service's public URL (https://events.example.com), which
-//	                             Twilio signs; default http://localhost:8083
+//	                             Twilio signs; default http://<HTTP_ADDR> (localhost when no host)
 //	POSTAL_WEBHOOK_SECRETS       comma-separated HMAC secrets of /v1/webhooks/postal
 //	                             (X-Relance-Signature: t=<unix>,v1=<hex>); unset: endpoint off (503)
 //	AGENCY_SECRET                comma-separated HMAC secrets of /v1/webhooks/agency, where the
@@ -61,7 +61,7 @@ type settings struct {
 func readSettings(env *config.Env, addr string) (settings, error) {
 	s := settings{
 		twilioToken:   env.String("TWILIO_AUTH_TOKEN", ""),
-		publicBaseURL: strings.TrimRight(env.URL("PUBLIC_BASE_URL", "http://localhost"+addr), "/"),
+		publicBaseURL: strings.TrimRight(env.URL("PUBLIC_BASE_URL", localURL(addr)), "/"),
 		tolerance:     env.Duration("WEBHOOK_TOLERANCE", webhook.DefaultTolerance),
 	}
 	if secrets := env.List("POSTAL_WEBHOOK_SECRETS"); len(secrets) > 0 {
@@ -81,6 +81,14 @@ func readSettings(env *config.Env, addr string) (settings, error) {
 		return s, fmt.Errorf("config: WEBHOOK_TOLERANCE must be positive, got %s", s.tolerance)
 	}
 	return s, nil
+}
+
+// localURL is the URL of a listen address: ":8083" is http://localhost:8083.
+func localURL(addr string) string {
+	if strings.HasPrefix(addr, ":") {
+		return "http://localhost" + addr
+	}
+	return "http://" + addr
 }
 
 func run() error {

@@ -232,3 +232,12 @@ func TestGenuineSignaturesVerify(t *testing.T) {
 		}
 	}
 }
+
+func TestDefaultPublicURLFollowsTheListenAddress(t *testing.T) {
+	for addr, want := range map[string]string{":8083": "http://localhost:8083", "127.0.0.1:8083": "http://127.0.0.1:8083"} {
+		s, err := readSettings(config.NewEnv(func(string) (string, bool) { return "", false }), addr)
+		if err != nil || s.publicBaseURL != want {
+			t.Errorf("HTTP_ADDR %s: public URL %q (%v), want %q", addr, s.publicBaseURL, err, want)
+		}
+	}
+}
