@@ -157,19 +157,22 @@ func waitCount(ctx context.Context, db *pgxpool.Pool, query string, want int, st
 
 // worklistOurs prepares the API over r.s.tasks open tasks and returns a
 // function running one latency round against GET /v1/worklist.
-func (r *runner) worklistOurs(ctx context.Context) (round func(context.Context) load.Result, stop func(), err error) {
+func (r *runner) worklistOurs(ctx context.Context) (round func(context.Context) load.Result, url string, header http.Header, stop func(), err error) {
 	if err := r.st.Missing("api"); err != nil {
-		return nil, nil, err
+		return nil, "", nil, nil, err
 	}
 	dbURL, err := r.newDatabase(ctx, "worklist")
 	if err != nil {
-		return nil, nil, err
+		return nil, "", nil, nil, err
 	}
 	db, err := pgxpool.New(ctx, dbURL)
 	if err != nil {
-		return nil, nil, err
+		return nil, "", nil, nil, err
 	}
-	fail := func(err error) (func(context.Context) load.Result, func(), error) { db.Close(); return nil, nil, err }
+	fail := func(err error) (func(context.Context) load.Result, string, http.Header, func(), error) {
+		db.Close()
+		return nil, "", nil, nil, err
+	}
 	if err := seed.Debtors(ctx, db, "wl", 1000); err != nil {
 		return fail(err)
 	}
@@ -191,14 +194,14 @@ func (r *runner) worklistOurs(ctx context.Context) (round func(context.Context) 
 	if err != nil {
 		return fail(err)
 	}
-	url := "http://" + api.Addr + "/v1/worklist"
-	header := http.Header{"Authorization": {"Bearer " + secret}}
+	url = "http://" + api.Addr + "/v1/worklist"
+	header = http.Header{"Authorization": {"Bearer " + secret}}
 	// The answer must be a real, non-empty worklist, or the figure means nothing.
 	if n, err := worklistSize(ctx, url, header); err != nil || n == 0 {
 		api.Stop()
 		return fail(fmt.Errorf("worklist check: %d items, %v", n, err))
 	}
-	return func(ctx context.Context) load.Result { return r.latencyRound(ctx, url, header) },
+	return func(ctx context.Context) load.Result { return r.latencyRound(ctx, url, header) }, url, header,
 		func() { api.Stop(); db.Close() }, nil
 }
 

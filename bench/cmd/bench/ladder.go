@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"time"
 
 	"github.com/relance/relance/bench/internal/bare"
+	"github.com/relance/relance/bench/internal/proc"
 	"github.com/relance/relance/bench/internal/report"
 	"github.com/relance/relance/bench/internal/stack"
 )
@@ -36,37 +38,77 @@ func (r *runner) ladder(ctx context.Context) []report.Row {
 			ours = nil
 		}
 	}
-	var oursRates, baseRates []float64
+	var oursRates, baseRates, oursCPU, baseCPU []float64
 	for round := range r.s.rounds {
 		if ours != nil {
+			m := r.cpuMeter(ours.worker)
 			v, wrong, err := ours.round(ctx, round, r.s.ladderN)
 			if err != nil {
 				oursErr, ours = err, nil
 			} else {
-				logf("round %d ours: %.1f cases/s (%d cases ended in a wrong state)", round+1, v, wrong)
-				oursRates = append(oursRates, v)
+				w, t := m.perCase(r.s.ladderN)
+				logf("round %d ours: %.1f cases/s (%d cases ended in a wrong state); CPU per case: worker %.1f ms, Temporal server %.1f ms", round+1, v, wrong, w, t)
+				oursRates, oursCPU = append(oursRates, v), append(oursCPU, w+t)
 			}
 		}
+		m := r.cpuMeter(bw)
 		v, err := r.bareLadderRound(ctx, round, r.s.ladderN, shape)
 		if err != nil {
 			return []report.Row{missingRow(name, unit, math.NaN(), target, fmt.Errorf("baseline: %w", err))}
 		}
-		logf("round %d baseline: %.1f cases/s", round+1, v)
-		baseRates = append(baseRates, v)
+		w, t := m.perCase(r.s.ladderN)
+		logf("round %d baseline: %.1f cases/s; CPU per case: worker %.1f ms, Temporal server %.1f ms", round+1, v, w, t)
+		baseRates, baseCPU = append(baseRates, v), append(baseCPU, w+t)
 	}
 	bareHist, _ := r.bareHistory(ctx, shape)
 	logf("a bare ladder's history: %d events (%s)", bareHist.Events, bareHist.Breakdown())
 	row := report.Row{Name: name, Unit: unit, Ours: report.Median(oursRates), Baseline: report.Median(baseRates), Target: target,
 		Note: fmt.Sprintf("n=%d per round, %d rounds, rung offset %s, baseline %d activities + %d local + %d timers", r.s.ladderN, r.s.rounds, r.s.ladderStep, shape.Activities, shape.LocalActivities, shape.Timers)}
+	cpu := report.Row{Name: "ladder-cpu-per-case", Unit: "ms", Ours: report.Median(oursCPU), Baseline: report.Median(baseCPU),
+		Note: "worker + Temporal server CPU time per case (diagnostic; Postgres not counted)"}
 	hist := report.Row{Name: "ladder-history-events", Unit: "events/case", Ours: float64(oursHist.Events), Baseline: float64(bareHist.Events), Target: "ours<=60"}
 	if oursErr != nil {
 		row = missingRow(name, unit, row.Baseline, target, oursErr)
 		hist = missingRow(hist.Name, hist.Unit, hist.Baseline, hist.Target, oursErr)
+		cpu = missingRow(cpu.Name, cpu.Unit, cpu.Baseline, "", oursErr)
 	} else {
 		row.Met = report.Verdict(row.Ratio() >= 0.8)
 		hist.Met = report.Verdict(hist.Ours <= 60)
 	}
-	return []report.Row{row, hist}
+	return []report.Row{row, hist, cpu}
+}
+
+// cpuMeter measures the CPU a worker and the Temporal server use over a round.
+type cpuMeter struct {
+	worker             *proc.Process
+	temporalPID        int
+	worker0, temporal0 time.Duration
+}
+
+func (r *runner) cpuMeter(worker *proc.Process) *cpuMeter {
+	m := &cpuMeter{worker: worker}
+	m.worker0, _ = worker.CPU()
+	if pid, err := r.e.TemporalPID(); err == nil {
+		m.temporalPID = pid
+		m.temporal0, _ = proc.CPU(pid)
+	}
+	return m
+}
+
+// perCase returns the worker's and the server's CPU milliseconds per case since the start.
+func (m *cpuMeter) perCase(n int) (worker, temporal float64) {
+	w, err := m.worker.CPU()
+	if err != nil {
+		return math.NaN(), math.NaN()
+	}
+	worker = float64(w-m.worker0) / float64(time.Millisecond) / float64(n)
+	temporal = math.NaN()
+	if m.temporalPID != 0 {
+		if t, err := proc.CPU(m.temporalPID); err == nil {
+			temporal = float64(t-m.temporal0) / float64(time.Millisecond) / float64(n)
+		}
+	}
+	return worker, temporal
 }
 
 // bareHistory runs one bare ladder and counts its history.

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"math"
 	"net/http"
 	"strings"
@@ -66,10 +67,17 @@ func (r *runner) worklist(ctx context.Context) []report.Row {
 		return []report.Row{missingRow("worklist-p99", "ms", math.NaN(), "ours<10ms", err)}
 	}
 	defer stop()
-	ours, stopOurs, oursErr := r.worklistOurs(ctx)
+	ours, oursURL, oursHeader, stopOurs, oursErr := r.worklistOurs(ctx)
 	if oursErr == nil {
 		defer stopOurs()
 	}
+	// One request at a time first: the cost of an answer without queueing.
+	serialBase := serialLatency(ctx, "http://"+addr+"/v1/worklist", nil, 20)
+	serialOurs := math.NaN()
+	if ours != nil {
+		serialOurs = serialLatency(ctx, oursURL, oursHeader, 20)
+	}
+	logf("one request at a time (median of 20): baseline %.2f ms, ours %.2f ms", serialBase, serialOurs)
 	var p50, p99, o50, o99 []float64
 	var oursErrors int
 	for round := range r.s.rounds {
@@ -95,9 +103,36 @@ func (r *runner) worklist(ctx context.Context) []report.Row {
 	row99 := report.Row{Name: "worklist-p99", Unit: "ms", Ours: report.Median(o99), Baseline: report.Median(p99), Target: "ours<10ms", Note: note}
 	row99.Met = report.Verdict(row99.Ours < 10 && oursErrors == 0)
 	return []report.Row{
+		{Name: "worklist-serial", Unit: "ms", Ours: serialOurs, Baseline: serialBase, Note: "one request at a time, median of 20 (diagnostic)"},
 		{Name: "worklist-p50", Unit: "ms", Ours: report.Median(o50), Baseline: report.Median(p50), Note: note},
 		row99,
 	}
+}
+
+// serialLatency is the median latency of n requests sent one after the other, in ms.
+func serialLatency(ctx context.Context, url string, header http.Header, n int) float64 {
+	c := load.NewClient(1)
+	var xs []float64
+	for range n {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if err != nil {
+			return math.NaN()
+		}
+		for k, v := range header {
+			req.Header[k] = v
+		}
+		t0 := time.Now()
+		resp, err := c.Do(req)
+		if err != nil {
+			continue
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusOK {
+			xs = append(xs, ms(time.Since(t0)))
+		}
+	}
+	return report.Median(xs)
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

@@ -16,6 +16,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/testsuite"
 
+	"github.com/relance/relance/bench/internal/proc"
 	"github.com/relance/relance/internal/temporalx"
 )
 
@@ -143,4 +144,9 @@ func FreeAddr() (string, error) {
 		return "", err
 	}
 	return fmt.Sprintf("127.0.0.1:%d", port), nil
+}
+
+// TemporalPID finds the dev server's process (its SQLite file is in Dir).
+func (e *Env) TemporalPID() (int, error) {
+	return proc.FindPID(filepath.Join(e.Dir, "temporal.db"))
 }

@@ -17,3 +17,21 @@ func TestRSSOfThisProcess(t *testing.T) {
 		t.Fatal("RSS of no process must fail")
 	}
 }
+
+func TestCPUOfThisProcessGrows(t *testing.T) {
+	before, err := CPU(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := 0
+	for i := range 200_000_000 {
+		x += i % 7
+	}
+	after, err := CPU(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after <= before || x == 0 {
+		t.Fatalf("CPU did not grow over a busy loop: %s then %s", before, after)
+	}
+}
