@@ -16,8 +16,8 @@ import (
 // Result of one run.
 type Result struct {
 	Sent      int
-	Errors    int // transport errors and non-2xx answers
-	Latencies []time.Duration
+	Errors    int             // transport errors and non-2xx answers
+	Latencies []time.Duration // of every request, failed ones included
 	Elapsed   time.Duration
 }
 
@@ -67,8 +67,10 @@ func OpenLoop(ctx context.Context, c *http.Client, rate int, d time.Duration, ne
 			res.Sent++
 			if !ok {
 				res.Errors++
-				return
 			}
+			// A failed request counts with the time it took to fail (at
+			// least the client timeout for a timeout): leaving it out would
+			// flatter the tail.
 			res.Latencies = append(res.Latencies, lat)
 		})
 	}
