@@ -27,7 +27,7 @@ func (d *driller) kill(ctx context.Context) outcome {
 		select {
 		case <-ctx.Done():
 			return outcome{err: ctx.Err()}
-		case <-time.After(time.Duration(500+rand.IntN(3500)) * time.Millisecond):
+		case <-time.After(time.Duration(1000+rand.IntN(5000)) * time.Millisecond):
 		}
 		lr.worker.Kill()
 		t0 := time.Now()
@@ -44,7 +44,7 @@ func (d *driller) kill(ctx context.Context) outcome {
 		return outcome{err: err}
 	}
 	return outcome{lost: lost, duplicates: dups, inDoubt: inDoubt,
-		did: fmt.Sprintf("%d cases on the compressed ladder (rungs %s apart), worker killed -9 %d times 0.5–4 s apart and restarted (down %s in all); %s",
+		did: fmt.Sprintf("%d cases on the compressed ladder (rungs %s apart), worker killed -9 %d times 1–6 s apart and restarted (down %s in all); %s",
 			d.s.cases, d.s.step, d.s.kills, downtime.Round(time.Millisecond), detail)}
 }
 

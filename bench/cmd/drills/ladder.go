@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -13,6 +14,10 @@ import (
 	"github.com/relance/relance/bench/internal/seed"
 	"github.com/relance/relance/internal/domain"
 )
+
+// rungsDone is how many rungs of the compressed default ladder a case
+// started after its due date does: all but the pre-due reminder.
+const rungsDone = 7
 
 // ladderRun is a set of cases walking the compressed ladder on the real
 // worker, e-mails and texts going to the provider fakes.
@@ -141,6 +146,19 @@ func (lr *ladderRun) verdict(ctx context.Context, stall time.Duration) (lost, du
 	if err := rows.Err(); err != nil {
 		return 0, 0, 0, "", err
 	}
+	kinds, err := lr.timelineKinds(ctx)
+	if err != nil {
+		return 0, 0, 0, "", err
+	}
+	// Every rung but the courtesy reminder (its date is past for these
+	// overdue invoices) must be done exactly once on each case's timeline.
+	var rungsWrong int
+	if err := lr.db.QueryRow(ctx, `SELECT count(*) FROM unnest($1::text[]) AS inv(id)
+		WHERE (SELECT count(*) FROM case_events e WHERE e.invoice_id = inv.id AND e.kind = 'step_done') <> $2`,
+		lr.ids, rungsDone).Scan(&rungsWrong); err != nil {
+		return 0, 0, 0, "", err
+	}
+	lost += rungsWrong
 	unknown := 0
 	for k := range accepted {
 		if !seen[k] {
@@ -148,9 +166,28 @@ func (lr *ladderRun) verdict(ctx context.Context, stall time.Duration) (lost, du
 		}
 	}
 	lost += sentNotAccepted
-	detail = fmt.Sprintf("cases %s; provider messages recorded sent=%d, sent but never accepted=%d (in doubt and never accepted=%d), accepted but not recorded sent=%d, accepted with an unknown key=%d; sendgrid{%s} twilio{%s}",
-		p, sent, sentNotAccepted, inDoubt, acceptedNotSent, unknown, lr.sendgrid.Stats(), lr.twilio.Stats())
+	detail = fmt.Sprintf("cases %s; provider messages recorded sent=%d, sent but never accepted=%d (in doubt and never accepted=%d), accepted but not recorded sent=%d, accepted with an unknown key=%d; cases without exactly %d rungs done=%d; sendgrid{%s} twilio{%s}; timeline{%s}",
+		p, sent, sentNotAccepted, inDoubt, acceptedNotSent, unknown, rungsDone, rungsWrong, lr.sendgrid.Stats(), lr.twilio.Stats(), kinds)
 	return lost, dups, inDoubt, detail, nil
+}
+
+// timelineKinds counts the cases' timeline entries by kind.
+func (lr *ladderRun) timelineKinds(ctx context.Context) (string, error) {
+	rows, err := lr.db.Query(ctx, `SELECT kind, count(*) FROM case_events GROUP BY kind ORDER BY kind`)
+	if err != nil {
+		return "", err
+	}
+	defer rows.Close()
+	var parts []string
+	for rows.Next() {
+		var kind string
+		var n int
+		if err := rows.Scan(&kind, &n); err != nil {
+			return "", err
+		}
+		parts = append(parts, fmt.Sprintf("%s=%d", kind, n))
+	}
+	return strings.Join(parts, " "), rows.Err()
 }
 
 func (lr *ladderRun) close() {
