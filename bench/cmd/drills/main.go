@@ -63,6 +63,7 @@ func main() {
 		quick  = flag.Bool("quick", false, "small sizes (a few minutes in all)")
 		only   = flag.String("only", "kill,postgres,faults,webhooks", "comma-separated drills to run")
 		logDir = flag.String("logs", "", "keep service logs here (default: the run's scratch folder, removed at the end)")
+		out    = flag.String("out", "", "append the outcomes as Markdown to this file")
 	)
 	flag.IntVar(&s.cases, "cases", 500, "cases walking the ladder while the worker is killed")
 	flag.IntVar(&s.kills, "kills", 20, "kill -9 of the worker")
@@ -85,13 +86,14 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, s, strings.Split(*only, ","), *logDir); err != nil {
+	if err := run(ctx, s, strings.Split(*only, ","), *logDir, *out); err != nil {
 		fmt.Fprintln(os.Stderr, "drills:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, s sizes, only []string, logDir string) error {
+func run(ctx context.Context, s sizes, only []string, logDir, out string) error {
+	started := time.Now()
 	fmt.Printf("relance drills: %d cores, %s\n", runtime.NumCPU(), time.Now().UTC().Format(time.RFC3339))
 	e, err := env.Start(ctx, env.Options{})
 	if err != nil {
@@ -134,8 +136,27 @@ func run(ctx context.Context, s sizes, only []string, logDir string) error {
 		fmt.Println(o)
 		failed = failed || o.err != nil || o.lost != 0 || o.duplicates != 0
 	}
+	if out != "" {
+		if err := appendMarkdown(out, results, started); err != nil {
+			return err
+		}
+	}
 	if failed {
 		return fmt.Errorf("some drills failed or could not run")
+	}
+	return nil
+}
+
+func appendMarkdown(path string, results []outcome, started time.Time) error {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	fmt.Fprintf(f, "\n### drills run %s — %d cores\n\n`go run ./bench/cmd/drills %s`\n\n",
+		started.UTC().Format("2006-01-02 15:04 MST"), runtime.NumCPU(), strings.Join(os.Args[1:], " "))
+	for _, o := range results {
+		fmt.Fprintf(f, "- `%s`\n", o)
 	}
 	return nil
 }
