@@ -101,7 +101,9 @@ func Render(doc Document) ([]byte, error) {
 	pdf.AddUTF8FontFromBytes(family, "B", boldTTF)
 	pdf.SetMargins(margin, margin, margin)
 	pdf.SetAutoPageBreak(true, margin+footerHeight)
-	// Fixed dates make the same letter render to the same bytes.
+	// Fixed dates and sorted resources make the same letter render to the
+	// same bytes (fpdf otherwise writes its fonts in map order).
+	pdf.SetCatalogSort(true)
 	pdf.SetCreationDate(doc.Date)
 	pdf.SetModificationDate(doc.Date)
 	pdf.SetTitle(doc.Text.Subject, true)
