@@ -559,3 +559,54 @@ func TestIntegrationHandoffToAFolder(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+func TestIntegrationRegisteredLetterExactlyOnceThroughThePostalAPI(t *testing.T) {
+	st := testenv.Postgres(t)
+	ctx := context.Background()
+	var submits, sendings atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer postal-key" {
+			t.Errorf("Authorization = %q", r.Header.Get("Authorization"))
+		}
+		switch {
+		case r.URL.Path == "/sendings":
+			n := sendings.Add(1)
+			fmt.Fprintf(w, `{"id":"snd-%d"}`, n)
+		case strings.HasSuffix(r.URL.Path, "/recipients"):
+			io.WriteString(w, `{"id":"rcp","tracking_number":"1A0000000001"}`)
+		case strings.HasSuffix(r.URL.Path, "/submit"):
+			submits.Add(1)
+			w.WriteHeader(http.StatusAccepted)
+		default:
+			io.WriteString(w, `{"id":"doc"}`)
+		}
+	}))
+	defer srv.Close()
+	a := newChannels(t, st, map[string]string{"POSTAL_MODE": "http", "POSTAL_BASE_URL": srv.URL, "POSTAL_API_KEY": "postal-key"})
+	s := seedInvoice(t, st, "")
+	in := s.send(domain.ChannelRegisteredLetter, "notice-once", "formal_notice")
+	a.afterProvider = func(context.Context, string) error { return errors.New("worker crashed") }
+	if _, err := a.SendMessage(ctx, in); err == nil {
+		t.Fatal("want the crash")
+	}
+	a.afterProvider = nil
+	res, err := a.SendMessage(ctx, in)
+	if err != nil || !res.Sent {
+		t.Fatalf("retry: %+v, %v", res, err)
+	}
+	if submits.Load() != 1 || sendings.Load() != 1 {
+		t.Errorf("%d sendings created and %d submitted, want exactly 1", sendings.Load(), submits.Load())
+	}
+	// A normal registered letter records the tracking number for the postal events.
+	res, err = a.SendMessage(ctx, s.send(domain.ChannelRegisteredLetter, "notice-2", "second_notice"))
+	if err != nil || !res.Sent {
+		t.Fatal(res, err)
+	}
+	row, _ := store.GetInteraction(ctx, st.Pool, res.InteractionID)
+	if row.Provider != "postal_http" || row.TrackingNumber != "1A0000000001" || row.ProviderMessageID != "snd-2" {
+		t.Errorf("interaction = provider %s tracking %s message %s", row.Provider, row.TrackingNumber, row.ProviderMessageID)
+	}
+	if text := pdfText(t, row.FilePath); !strings.Contains(text, "seconde mise en demeure") {
+		t.Errorf("archived letter:\n%s", text)
+	}
+}
