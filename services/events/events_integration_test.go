@@ -118,6 +118,10 @@ func TestIntegrationSendGridEventsAreRecordedOnceAndBouncesSignalled(t *testing.
 	if len(f.cases.signals) != 0 {
 		t.Errorf("deliveries and opens do not change the course: %v", f.cases.signals)
 	}
+	if rec, dup := counterValue(t, f.h.Metrics.Events, "sendgrid", "recorded"),
+		counterValue(t, f.h.Metrics.Events, "sendgrid", "duplicate"); rec != 3 || dup != 3 {
+		t.Errorf("events counted %v recorded, %v duplicate; want 3 and 3", rec, dup)
+	}
 
 	bounce := fmt.Sprintf(`[{"email":"ap@d.fr","timestamp":%d,"event":"bounce","type":"bounce","reason":"550 no such user",
 		"sg_event_id":"ev-4","interaction_id":"int-email","invoice_id":"inv1"}]`, f.now.Unix())

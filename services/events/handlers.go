@@ -53,6 +53,8 @@ type Handlers struct {
 	AgencySecrets [][]byte
 	Tolerance     time.Duration
 	Now           func() time.Time
+	// Metrics may be nil.
+	Metrics *Metrics
 }
 
 // Signature headers: SendGrid's signed Event Webhook, and our own scheme.
@@ -74,7 +76,7 @@ func (h *Handlers) Routes() http.Handler {
 	mux.HandleFunc("POST /v1/webhooks/twilio", h.twilio)
 	mux.HandleFunc("POST /v1/webhooks/postal", h.postal)
 	mux.HandleFunc("POST /v1/webhooks/agency", h.agency)
-	return mux
+	return h.Metrics.count(mux)
 }
 
 func (h *Handlers) now() time.Time {
@@ -188,8 +190,13 @@ func (h *Handlers) process(ctx context.Context, w http.ResponseWriter, ds []deli
 			httpx.Write(w, httpx.NewProblem(http.StatusServiceUnavailable, "could not record the event; retry"))
 			return
 		}
-		if !fresh {
-			h.Logger.Debug("duplicate delivery event", "provider", d.provider, "event_id", d.eventID)
+		switch {
+		case !fresh:
+			h.Metrics.event(d.provider, "duplicate")
+		case row.ID == "":
+			h.Metrics.event(d.provider, "unknown")
+		default:
+			h.Metrics.event(d.provider, "recorded")
 		}
 		if d.signal != "" && row.ID != "" {
 			signals = append(signals, pending{row.InvoiceID, domain.DeliveryEvent{EventID: d.provider + ":" + d.eventID,

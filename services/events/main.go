@@ -116,8 +116,9 @@ func run() error {
 	}
 	defer tc.Close()
 
+	reg := service.NewRegistry()
 	h := &Handlers{
-		Store: st, Logger: logger,
+		Store: st, Logger: logger, Metrics: NewMetrics(reg),
 		Cases:           caseSignaler{&caseclient.Client{Temporal: tc, TaskQueue: common.Temporal.TaskQueue}},
 		SendGridKey:     own.sendGridKey,
 		TwilioAuthToken: own.twilioToken,
@@ -131,7 +132,7 @@ func run() error {
 		logger.Info("webhook endpoint", "path", "/v1/webhooks/"+name, "enabled", on)
 	}
 	srv := &service.Server{
-		Name: "events", Addr: common.HTTPAddr, Logger: logger, Handler: h.Routes(),
+		Name: "events", Addr: common.HTTPAddr, Logger: logger, Registry: reg, Handler: h.Routes(),
 		Checks: []service.Check{{Name: "postgres", Fn: st.Ping}, {Name: "temporal", Fn: temporalx.CheckHealth(tc)}},
 	}
 	return srv.Run(ctx)

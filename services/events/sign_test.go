@@ -20,6 +20,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/relance/relance/internal/config"
 	"github.com/relance/relance/internal/domain"
 	"github.com/relance/relance/internal/webhook"
@@ -117,7 +119,7 @@ func unitHandlers(t *testing.T, now time.Time) (*Handlers, *ecdsa.PrivateKey) {
 	// No store: a request that gets past verification would panic here.
 	return &Handlers{SendGridKey: s.sendGridKey, TwilioAuthToken: s.twilioToken, PublicBaseURL: s.publicBaseURL,
 		PostalSecrets: s.postalSecrets, Tolerance: s.tolerance, Now: func() time.Time { return now },
-		Cases: &fakeCases{}}, priv
+		Cases: &fakeCases{}, Metrics: NewMetrics(prometheus.NewRegistry())}, priv
 }
 
 func TestForgedAndStaleRequestsAreRefusedBeforeAnythingIsRead(t *testing.T) {
@@ -176,6 +178,12 @@ func TestForgedAndStaleRequestsAreRefusedBeforeAnythingIsRead(t *testing.T) {
 	}
 	if got := h.Cases.(*fakeCases).signals; len(got) != 0 {
 		t.Errorf("refused requests signalled cases: %v", got)
+	}
+	for labels, want := range map[[2]string]float64{{"sendgrid", "401"}: 4, {"sendgrid", "400"}: 1, {"twilio", "401"}: 3,
+		{"postal", "401"}: 2, {"postal", "400"}: 1} {
+		if got := counterValue(t, h.Metrics.Requests, labels[0], labels[1]); got != want {
+			t.Errorf("requests %v = %v, want %v", labels, got, want)
+		}
 	}
 }
 
@@ -240,4 +248,24 @@ func TestDefaultPublicURLFollowsTheListenAddress(t *testing.T) {
 			t.Errorf("HTTP_ADDR %s: public URL %q (%v), want %q", addr, s.publicBaseURL, err, want)
 		}
 	}
+}
+
+// counterValue reads the counter of vec whose labels have these values,
+// given in the order the vector declares its labels.
+func counterValue(t *testing.T, vec *prometheus.CounterVec, values ...string) float64 {
+	t.Helper()
+	c, err := vec.GetMetricWithLabelValues(values...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := prometheus.NewPedanticRegistry()
+	reg.MustRegister(c)
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(families) != 1 || len(families[0].GetMetric()) != 1 {
+		t.Fatalf("gathered %d families", len(families))
+	}
+	return families[0].GetMetric()[0].GetCounter().GetValue()
 }
