@@ -138,3 +138,53 @@ func jobEnv(job *batchv1.Job) []string {
 	}
 	return env
 }
+
+// fakeSQLTool stands in for temporal-sql-tool; `create` fails like it does
+// on an existing database when CREATE_FAILS is set. nc always connects.
+const fakeSQLTool = `#!/bin/sh
+echo "$*" >> "$CALLS"
+case "$*" in
+  *" create") [ -z "$CREATE_FAILS" ] ;;
+  *) exit 0 ;;
+esac
+`
+
+func TestComposeSchemaJobSetsUpBothDatabasesIdempotently(t *testing.T) {
+	p := loadRepoCompose(t)
+	schema := p.Services["temporal-schema"]
+	var env []string
+	for k, v := range schema.Environment {
+		env = append(env, k+"="+deref(v))
+	}
+	script := filepath.Join(repoRoot(t), "deploy", "compose", "temporal-schema.sh")
+	for _, existing := range []bool{false, true} {
+		fake := newFakeCLI(t, "")
+		for name, body := range map[string]string{"temporal-sql-tool": fakeSQLTool, "nc": "#!/bin/sh\nexit 0\n"} {
+			if err := os.WriteFile(filepath.Join(fake.dir, name), []byte(body), 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}
+		runEnv := env
+		if existing {
+			runEnv = append(slices.Clone(env), "CREATE_FAILS=1")
+		}
+		calls := fake.run(t, []string{script}, runEnv...)
+		for _, db := range []struct{ name, dir string }{{"temporal", "temporal"}, {"temporal_visibility", "visibility"}} {
+			var steps []string
+			for _, c := range calls {
+				if !strings.Contains(c, "--db "+db.name+" ") {
+					continue
+				}
+				if !strings.Contains(c, "--plugin postgres12") || !strings.Contains(c, "--ep postgres") {
+					t.Errorf("%s: %q does not target the compose Postgres with the postgres12 plugin", db.name, c)
+				}
+				_, step, _ := strings.Cut(c, "--db "+db.name+" ")
+				steps = append(steps, step)
+			}
+			want := []string{"create", "setup-schema -v 0.0", "update-schema -d /etc/temporal/schema/postgresql/v12/" + db.dir + "/versioned"}
+			if !slices.Equal(steps, want) {
+				t.Errorf("existing=%v, %s: steps %q, want %q", existing, db.name, steps, want)
+			}
+		}
+	}
+}
