@@ -16,6 +16,7 @@ import (
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 )
@@ -97,6 +98,7 @@ type release struct {
 	configMaps      map[string]*corev1.ConfigMap
 	hpas            []*autoscalingv2.HorizontalPodAutoscaler
 	ingresses       []*networkingv1.Ingress
+	pdbs            []*policyv1.PodDisruptionBudget
 	serviceMonitors []*ServiceMonitor
 }
 
@@ -122,6 +124,8 @@ func index(t *testing.T, manifests []Manifest) release {
 			r.hpas = append(r.hpas, o)
 		case *networkingv1.Ingress:
 			r.ingresses = append(r.ingresses, o)
+		case *policyv1.PodDisruptionBudget:
+			r.pdbs = append(r.pdbs, o)
 		case *ServiceMonitor:
 			r.serviceMonitors = append(r.serviceMonitors, o)
 		case *corev1.ServiceAccount:
@@ -153,6 +157,7 @@ func TestChartRendersStrictlyValidObjects(t *testing.T) {
 			checkSearchAttributesJob(t, r, wantAttributes)
 			checkTemporalTLS(t, r)
 			checkOutboxClaim(t, r)
+			checkDisruptionBudgets(t, r)
 		})
 	}
 }
@@ -424,6 +429,22 @@ func checkOutboxClaim(t *testing.T, r release) {
 		}
 	}
 	t.Errorf("worker: OUTBOX_DIR=%q is not on the relance-outbox claim", outbox)
+}
+
+func checkDisruptionBudgets(t *testing.T, r release) {
+	t.Helper()
+	for name, d := range r.deployments {
+		n := 0
+		for _, pdb := range r.pdbs {
+			sel, err := metav1.LabelSelectorAsSelector(pdb.Spec.Selector)
+			if err == nil && sel.Matches(labels.Set(d.Spec.Template.Labels)) {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("%s: %d PodDisruptionBudgets select its pods, want 1", name, n)
+		}
+	}
 }
 
 func TestChartRefusesBadValues(t *testing.T) {
