@@ -62,6 +62,24 @@ func (r *runner) intakeOurs(ctx context.Context) (rate float64, rss map[string]f
 		return 0, nil, "", err
 	}
 	defer api.Stop()
+	// The other services run beside, as in production, so that the memory
+	// of each is printed at the end; one that does not start is left out.
+	services := []*proc.Process{api, worker}
+	for _, extra := range []struct {
+		name string
+		env  []string
+	}{
+		{"payments", []string{"PAYMENTS_STRIPE_SECRETS=" + webhookSecret, "TEMPORAL_TASK_QUEUE=" + cases.TaskQueue}},
+		{"events", []string{"TEMPORAL_TASK_QUEUE=" + cases.TaskQueue}},
+	} {
+		p, err := r.st.Start(ctx, extra.name, dbURL, extra.env...)
+		if err != nil {
+			logf("%s not started, its memory is not reported: %v", extra.name, firstLine(err))
+			continue
+		}
+		defer p.Stop()
+		services = append(services, p)
+	}
 
 	const batch = 1000
 	var batches [][]map[string]any
@@ -117,7 +135,7 @@ func (r *runner) intakeOurs(ctx context.Context) (rate float64, rss map[string]f
 	}
 	elapsed := time.Since(t0)
 	rss = map[string]float64{}
-	for _, p := range []*proc.Process{api, worker} {
+	for _, p := range services {
 		if v, err := p.RSS(); err == nil {
 			rss[p.Name] = mb(v)
 		}
