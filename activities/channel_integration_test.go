@@ -438,6 +438,17 @@ func TestIntegrationCallTasksAreAssignedFairlyInTheContactWindow(t *testing.T) {
 		t.Errorf("%d call interactions on the timeline, want 1", calls)
 	}
 
+	// The collector's call, once made, is a contact on the timeline.
+	if ok, err := store.CompleteCallInteraction(ctx, st.Pool, first.TaskID, "promise", "paiera vendredi", time.Now()); err != nil || !ok {
+		t.Fatalf("complete call: %v, %v", ok, err)
+	}
+	var status, note string
+	st.Pool.QueryRow(ctx, `SELECT status, body_text FROM interactions WHERE channel = 'call' AND invoice_id = $1 AND sent_at IS NOT NULL`,
+		s.invoiceID).Scan(&status, &note)
+	if status != store.InteractionDelivered || !strings.Contains(note, "paiera vendredi") {
+		t.Errorf("call interaction after the call: %q %q", status, note)
+	}
+
 	// Twelve more tasks created at once spread evenly over the three active collectors.
 	var wg sync.WaitGroup
 	for i := range 12 {

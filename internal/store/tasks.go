@@ -149,3 +149,30 @@ func CloseOpenTasks(ctx context.Context, q Querier, invoiceID, note string) (int
 	}
 	return tag.RowsAffected(), nil
 }
+
+// CompleteCallInteraction records on the timeline the call a collector
+// made for a task (the interaction CreateCallTask wrote under "call:" +
+// the task's idempotency key): the call counts as a contact from `at`.
+// Reached, promise and dispute mark it delivered, a wrong number
+// undeliverable, no answer and callback sent. Call it in the transaction
+// that completes the task; false when the task has no call interaction.
+func CompleteCallInteraction(ctx context.Context, q Querier, taskID, outcome, note string, at time.Time) (bool, error) {
+	status := InteractionSent
+	switch outcome {
+	case "reached", "promise", "dispute":
+		status = InteractionDelivered
+	case "wrong_number":
+		status = InteractionUndeliverable
+	}
+	tag, err := q.Exec(ctx, `
+		UPDATE interactions i SET status = $2, sent_at = coalesce(i.sent_at, $3),
+			body_text = CASE WHEN $4 = '' THEN i.body_text ELSE i.body_text || E'\n\n' || $4 END,
+			error = $5, updated_at = now()
+		FROM tasks t
+		WHERE t.id = $1 AND i.idempotency_key = 'call:' || t.idempotency_key`,
+		taskID, status, at, note, "outcome: "+outcome)
+	if err != nil {
+		return false, fmt.Errorf("record call of task %s: %w", taskID, err)
+	}
+	return tag.RowsAffected() == 1, nil
+}
