@@ -97,6 +97,7 @@ func (r *runner) intakeOurs(ctx context.Context) (rate float64, rss map[string]f
 	}
 	c := &http.Client{Timeout: 10 * time.Minute}
 	var failedStarts atomic.Int64
+	workerCPU, apiCPU := r.cpuMeter(worker), r.cpuMeter(api)
 	t0 := time.Now()
 	err = stack.ForEach(ctx, batches, 4, func(ctx context.Context, lines []map[string]any) error {
 		body, _ := json.Marshal(lines)
@@ -140,8 +141,10 @@ func (r *runner) intakeOurs(ctx context.Context) (rate float64, rss map[string]f
 			rss[p.Name] = mb(v)
 		}
 	}
-	note = fmt.Sprintf("%d invoices in batches of %d, 4 clients; posts done in %s, %d cases started in %s; start_failed lines=%d",
-		r.s.intakeN, batch, posted.Round(time.Second), started, elapsed.Round(time.Second), failedStarts.Load())
+	wms, tms := workerCPU.perCase(max(started, 1))
+	ams, _ := apiCPU.perCase(max(started, 1))
+	note = fmt.Sprintf("%d invoices in batches of %d, 4 clients; posts done in %s, %d cases started in %s; start_failed lines=%d; CPU per case: api %.1f ms, worker %.1f ms, Temporal server %.1f ms",
+		r.s.intakeN, batch, posted.Round(time.Second), started, elapsed.Round(time.Second), failedStarts.Load(), ams, wms, tms)
 	if started < r.s.intakeN {
 		return math.NaN(), rss, note, fmt.Errorf("only %d of %d cases started", started, r.s.intakeN)
 	}

@@ -44,6 +44,14 @@ func (r *runner) bareLadderRound(ctx context.Context, round, n int, shape bare.L
 
 // emptyStartRound starts n empty workflows: the raw start rate.
 func (r *runner) emptyStartRound(ctx context.Context, round, n int) (float64, error) {
+	if pid, err := r.e.TemporalPID(); err == nil {
+		before, _ := proc.CPU(pid)
+		defer func() {
+			if after, err := proc.CPU(pid); err == nil {
+				logf("  Temporal server CPU per empty start: %.1f ms", float64(after-before)/float64(time.Millisecond)/float64(n))
+			}
+		}()
+	}
 	ids := make([]string, n)
 	for i := range ids {
 		ids[i] = fmt.Sprintf("bare-empty-%d-%d-%06d", time.Now().Unix(), round, i)
