@@ -138,6 +138,11 @@ func TestIntegrationEndToEnd(t *testing.T) {
 	if done.Case.Status != domain.StatusPaused || done.Case.Pause != domain.PausePromise || done.Case.Promise == nil {
 		t.Fatalf("case after the promise = %+v", done.Case)
 	}
+	// The call itself is on the timeline as a contact made.
+	var callStatus string
+	if err := st.Pool.QueryRow(ctx, `SELECT i.status FROM interactions i JOIN tasks t ON i.idempotency_key = 'call:' || t.idempotency_key WHERE t.id = $1`, task.TaskID).Scan(&callStatus); err != nil || callStatus != "delivered" {
+		t.Errorf("call interaction of the completed task: status %q, err %v; want delivered", callStatus, err)
+	}
 	// A retry of the same completion applies once and answers the same.
 	var again CompleteResponse
 	hs.expect(hs.do("alice", "POST", "/v1/tasks/"+task.TaskID+"/complete", map[string]any{

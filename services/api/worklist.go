@@ -237,6 +237,10 @@ func (a *API) completeTask(c *gin.Context) {
 		if err := store.CompleteTaskRow(ctx, tx, t.TaskID, store.TaskResult{Outcome: string(upd.Outcome), Note: upd.Note, CallbackAt: callback, By: taskOwner(c)}); err != nil {
 			return err
 		}
+		// The call lands on the case timeline and counts toward the weekly contact cap.
+		if _, err := store.CompleteCallInteraction(ctx, tx, t.TaskID, string(upd.Outcome), upd.Note, a.now()); err != nil {
+			return err
+		}
 		if promiseRow != nil {
 			if err := store.RecordPromise(ctx, tx, *promiseRow); err != nil {
 				return err
