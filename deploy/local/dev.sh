@@ -16,6 +16,11 @@ export CONTACT_WEEKLY_CAP="${CONTACT_WEEKLY_CAP:-0}"
 export CONTACT_CALENDAR="${CONTACT_CALENDAR:-false}"
 # Development webhook secret: sign test payment events with it (see README).
 export PAYMENTS_STRIPE_SECRETS="${PAYMENTS_STRIPE_SECRETS:-whsec_dev}"
+export POSTAL_WEBHOOK_SECRETS="${POSTAL_WEBHOOK_SECRETS:-postal_dev}"
+export AGENCY_SECRET="${AGENCY_SECRET:-agency_dev}"
+export CREDITOR_ADDRESS="${CREDITOR_ADDRESS:-12 rue de la Paix}"
+export CREDITOR_POSTAL_CODE="${CREDITOR_POSTAL_CODE:-75002}"
+export CREDITOR_CITY="${CREDITOR_CITY:-PARIS}"
 
 pids=()
 cleanup() {
