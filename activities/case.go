@@ -24,6 +24,17 @@ type CaseActivities struct {
 	Store  *store.Store
 	Rules  domain.ContactRules
 	Logger *slog.Logger
+	// Channels act on the rungs inside ActOnRung; the worker wires its
+	// *ChannelActivities here. Without them ActOnRung only applies the
+	// contact rules and the workflow calls the channel activities itself.
+	Channels RungChannels
+}
+
+// RungChannels are the channel activities a rung's action calls.
+type RungChannels interface {
+	SendMessage(ctx context.Context, in domain.SendInput) (domain.SendResult, error)
+	CreateCallTask(ctx context.Context, in domain.CallTaskInput) (domain.CallTaskResult, error)
+	HandOffToAgency(ctx context.Context, in domain.HandoffInput) (domain.HandoffResult, error)
 }
 
 // NewCaseActivities returns the case activities on st.
@@ -37,6 +48,7 @@ func (a *CaseActivities) Register(r worker.ActivityRegistry) {
 	r.RegisterActivityWithOptions(a.RecordCase, activity.RegisterOptions{Name: domain.ActivityRecordCase})
 	r.RegisterActivityWithOptions(a.CheckContact, activity.RegisterOptions{Name: domain.ActivityCheckContact})
 	r.RegisterActivityWithOptions(a.CloseTasks, activity.RegisterOptions{Name: domain.ActivityCloseTasks})
+	r.RegisterActivityWithOptions(a.ActOnRung, activity.RegisterOptions{Name: domain.ActivityActOnRung})
 }
 
 // nonRetryable marks an error no retry can fix.
@@ -79,6 +91,100 @@ func (a *CaseActivities) RecordCase(ctx context.Context, rec domain.CaseRecord) 
 
 // CheckContact applies the contact rules to the debtor's current facts.
 func (a *CaseActivities) CheckContact(ctx context.Context, in domain.ContactCheckInput) (domain.ContactDecision, error) {
+	return a.decideContact(ctx, in)
+}
+
+// ActOnRung applies the contact rules to the attempt's channel and, when
+// they allow it, acts through the channels and writes in.Done once the
+// action is done. An attempt already begun (its interaction or task is
+// recorded under its key: this is a retry) skips the rules, which would
+// otherwise count its own message against the weekly cap.
+func (a *CaseActivities) ActOnRung(ctx context.Context, in domain.RungActionInput) (domain.RungActionResult, error) {
+	var res domain.RungActionResult
+	if in.Handoff == nil {
+		begun, err := a.begun(ctx, in)
+		if err != nil {
+			return res, err
+		}
+		if begun {
+			res.Contact = domain.ContactDecision{Allowed: true}
+		} else if res.Contact, err = a.decideContact(ctx, in.Contact); err != nil {
+			var app *temporal.ApplicationError
+			if !errors.As(err, &app) || !app.NonRetryable() {
+				return res, err
+			}
+			res.Contact = domain.ContactDecision{Skip: true, Reason: app.Message()}
+		}
+	} else {
+		res.Contact = domain.ContactDecision{Allowed: true}
+	}
+	if !res.Contact.Allowed || a.Channels == nil {
+		return res, nil
+	}
+	if err := a.act(ctx, in, &res); err != nil {
+		return res, err
+	}
+	res.Acted = true
+	if in.Done != nil && res.IsDone() {
+		if err := a.RecordCase(ctx, in.DoneRecord(res)); err != nil {
+			return res, err
+		}
+		res.Recorded = true
+	}
+	return res, nil
+}
+
+// act runs the attempt's action. A message the provider refused for good
+// is "not sent" (the rung falls back to its next channel), not an error.
+func (a *CaseActivities) act(ctx context.Context, in domain.RungActionInput, res *domain.RungActionResult) error {
+	switch {
+	case in.Send != nil:
+		sent, err := a.Channels.SendMessage(ctx, *in.Send)
+		var app *temporal.ApplicationError
+		if err != nil && errors.As(err, &app) && app.NonRetryable() {
+			sent, err = domain.SendResult{Sent: false, Reason: app.Message()}, nil
+		}
+		if err != nil {
+			return err
+		}
+		res.Send = &sent
+	case in.CallTask != nil:
+		task, err := a.Channels.CreateCallTask(ctx, *in.CallTask)
+		if err != nil {
+			return err
+		}
+		res.CallTask = &task
+	case in.Handoff != nil:
+		h, err := a.Channels.HandOffToAgency(ctx, *in.Handoff)
+		if err != nil {
+			return err
+		}
+		res.Handoff = &h
+	default:
+		return nonRetryable(errors.New("act on rung: no action given"))
+	}
+	return nil
+}
+
+// begun reports whether the attempt's message or task is already recorded.
+func (a *CaseActivities) begun(ctx context.Context, in domain.RungActionInput) (bool, error) {
+	var err error
+	switch {
+	case in.Send != nil:
+		_, err = store.GetInteractionByKey(ctx, a.Store.Pool, in.Key())
+	case in.CallTask != nil:
+		_, err = store.GetTaskByKey(ctx, a.Store.Pool, in.Key())
+	default:
+		return false, nil
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// decideContact is the one place the contact rules are applied.
+func (a *CaseActivities) decideContact(ctx context.Context, in domain.ContactCheckInput) (domain.ContactDecision, error) {
 	facts, err := store.ContactFactsOf(ctx, a.Store.Pool, in.DebtorID, in.Channel, in.At)
 	if errors.Is(err, store.ErrNotFound) {
 		return domain.ContactDecision{}, nonRetryable(err)

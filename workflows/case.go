@@ -23,6 +23,12 @@ const (
 	// versionCallWaitsForNextRung: a call task waits for its outcome until
 	// the later of its deadline and the next rung's time, with one timer.
 	versionCallWaitsForNextRung = "call-waits-for-next-rung"
+	// versionActOnRung: one ActOnRung local activity per channel attempt
+	// (contact rules + action + projection of the rung done) instead of
+	// CheckContact, the channel activity and RecordCase; the call task of
+	// an expired call is closed by the next projection write. It implies
+	// versionCallWaitsForNextRung, so new runs pay for one marker only.
+	versionActOnRung = "act-on-rung"
 )
 
 // CollectionCase is the collection workflow of one invoice: it loads the
@@ -60,6 +66,9 @@ type caseWorkflow struct {
 	callUntil time.Time
 	// failed is a recording error met inside a wait; the main loop returns it.
 	failed error
+	// closeTasks, when set, is the reason the next projection write closes
+	// the case's open call tasks with.
+	closeTasks string
 }
 
 // alarm is the one pending timer, reused while its target is unchanged so
@@ -112,7 +121,7 @@ func (w *caseWorkflow) run(ctx workflow.Context, in domain.CaseInput) (domain.Ca
 		}
 	}
 	if w.st.OpenTaskID != "" {
-		if err := w.closeTasks(ctx, "case "+string(w.st.Status)); err != nil {
+		if err := w.closeOpenTasks(ctx, "case "+string(w.st.Status)); err != nil {
 			return domain.CaseResult{}, err
 		}
 	}
@@ -224,26 +233,54 @@ func (w *caseWorkflow) note(ctx workflow.Context, kind, message string, data map
 // flush writes the queued timeline entries with the current projection
 // in one activity, then refreshes the search attributes and the details.
 func (w *caseWorkflow) flush(ctx workflow.Context) error {
-	if n := len(w.queue); n > 0 {
-		first := w.st.EventSeq - n + 1
-		key := func(seq int) string { return fmt.Sprintf("%s:%d", w.st.Facts.InvoiceID, seq) }
-		rec := w.record(ctx)
-		rec.EventKey, rec.Event = key(first), &w.queue[0]
-		for i, ev := range w.queue[1:] {
-			rec.More = append(rec.More, domain.KeyedEvent{Key: key(first + 1 + i), Event: ev})
+	if n := len(w.queue); n > 0 || w.closeTasks != "" {
+		rec := w.pendingRecord(ctx)
+		what := "close call tasks"
+		if n > 0 {
+			what = "record " + w.queue[n-1].Kind
 		}
-		if err := w.local(ctx, domain.ActivityRecordCase, "record "+w.queue[n-1].Kind, rec, nil); err != nil {
+		if err := w.local(ctx, domain.ActivityRecordCase, what, rec, nil); err != nil {
 			return fmt.Errorf("record case %s: %w", w.st.Facts.InvoiceID, err)
 		}
-		// Handlers may have queued more while the activity ran.
-		w.queue = w.queue[n:]
-		w.recorded = first + n - 1
+		w.recordedPending(n, rec.CloseTasks)
 		if len(w.queue) > 0 {
 			return w.flush(ctx)
 		}
 	}
 	w.publish(ctx)
 	return nil
+}
+
+// pendingRecord is the current projection with the queued timeline
+// entries and the pending task closing.
+func (w *caseWorkflow) pendingRecord(ctx workflow.Context) domain.CaseRecord {
+	rec := w.record(ctx)
+	rec.CloseTasks = w.closeTasks
+	n := len(w.queue)
+	if n == 0 {
+		return rec
+	}
+	first := w.st.EventSeq - n + 1
+	key := func(seq int) string { return fmt.Sprintf("%s:%d", w.st.Facts.InvoiceID, seq) }
+	ev := w.queue[0]
+	rec.EventKey, rec.Event = key(first), &ev
+	for i, ev := range w.queue[1:] {
+		rec.More = append(rec.More, domain.KeyedEvent{Key: key(first + 1 + i), Event: ev})
+	}
+	return rec
+}
+
+// recordedPending drops the first n queued entries, written with the
+// task closing closed; handlers may have queued more meanwhile.
+func (w *caseWorkflow) recordedPending(n int, closed string) {
+	if n > 0 {
+		first := w.st.EventSeq - len(w.queue) + 1
+		w.queue = w.queue[n:]
+		w.recorded = first + n - 1
+	}
+	if closed != "" && w.closeTasks == closed {
+		w.closeTasks = ""
+	}
 }
 
 func (w *caseWorkflow) record(ctx workflow.Context) domain.CaseRecord {
@@ -295,7 +332,7 @@ func (w *caseWorkflow) drainHandlers(ctx workflow.Context) error {
 	}
 }
 
-func (w *caseWorkflow) closeTasks(ctx workflow.Context, reason string) error {
+func (w *caseWorkflow) closeOpenTasks(ctx workflow.Context, reason string) error {
 	if err := w.local(ctx, domain.ActivityCloseTasks, "close call tasks: "+reason,
 		domain.CloseTasksInput{InvoiceID: w.st.Facts.InvoiceID, Reason: reason}, nil); err != nil {
 		return fmt.Errorf("close tasks of %s: %w", w.st.Facts.InvoiceID, err)

@@ -15,6 +15,26 @@ import (
 
 func TestFullDefaultLadderEndsWithTheAgency(t *testing.T) {
 	c := newCaseTest(t, domain.DefaultPolicy(), due.Add(-day(5)))
+	fullLadder(t, c)
+	// One ActOnRung per rung wrote each rung's projection: no RecordCase
+	// of its own for a step_done.
+	for _, r := range c.fakes.records {
+		if r.Event != nil && r.Event.Kind == "step_done" && r.EventKey != invoiceID+":"+r.Event.Data["rung"].(string)+":1" {
+			t.Errorf("step_done recorded under %s, want the rung's action key", r.EventKey)
+		}
+	}
+}
+
+// A worker whose case activities have no channels wired still walks the
+// ladder: the workflow calls the channel activities itself.
+func TestFullDefaultLadderWithoutChannelsInTheCaseActivities(t *testing.T) {
+	c := newCaseTest(t, domain.DefaultPolicy(), due.Add(-day(5)))
+	c.fakes.legacyChannels = true
+	fullLadder(t, c)
+}
+
+func fullLadder(t *testing.T, c *caseTest) {
+	t.Helper()
 	var atAgency domain.CaseState
 	c.at(due.Add(day(40)), func() { atAgency = c.state() })
 	c.endByAgency(due.Add(day(41)))

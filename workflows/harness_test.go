@@ -38,6 +38,9 @@ type fakeActs struct {
 	send    func(domain.SendInput) domain.SendResult
 	// during runs inside SendMessage (to race a message against a send).
 	during func(domain.SendInput)
+	// legacyChannels makes ActOnRung apply the contact rules only, as with
+	// a worker whose case activities have no channels wired.
+	legacyChannels bool
 }
 
 func newFakes(policy domain.Policy) *fakeActs {
@@ -59,6 +62,9 @@ func (f *fakeActs) RecordCase(r domain.CaseRecord) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.records = append(f.records, r)
+	if r.CloseTasks != "" { // the projection write closes the call tasks
+		f.closes = append(f.closes, domain.CloseTasksInput{InvoiceID: r.InvoiceID, Reason: r.CloseTasks})
+	}
 	return nil
 }
 
@@ -108,12 +114,55 @@ func (f *fakeActs) HandOffToAgency(in domain.HandoffInput) (domain.HandoffResult
 	return domain.HandoffResult{HandoffID: "ho-1", Reference: "AG-1"}, nil
 }
 
+// ActOnRung mirrors activities.CaseActivities.ActOnRung over the fakes.
+func (f *fakeActs) ActOnRung(in domain.RungActionInput) (domain.RungActionResult, error) {
+	res := domain.RungActionResult{Contact: domain.ContactDecision{Allowed: true}}
+	if in.Handoff == nil {
+		dec, err := f.CheckContact(in.Contact)
+		if err != nil {
+			return res, err
+		}
+		res.Contact = dec
+	}
+	if !res.Contact.Allowed || f.legacyChannels {
+		return res, nil
+	}
+	switch {
+	case in.Send != nil:
+		s, err := f.SendMessage(*in.Send)
+		if err != nil {
+			return res, err
+		}
+		res.Send = &s
+	case in.CallTask != nil:
+		t, err := f.CreateCallTask(*in.CallTask)
+		if err != nil {
+			return res, err
+		}
+		res.CallTask = &t
+	case in.Handoff != nil:
+		h, err := f.HandOffToAgency(*in.Handoff)
+		if err != nil {
+			return res, err
+		}
+		res.Handoff = &h
+	}
+	res.Acted = true
+	if in.Done != nil && res.IsDone() {
+		if err := f.RecordCase(in.DoneRecord(res)); err != nil {
+			return res, err
+		}
+		res.Recorded = true
+	}
+	return res, nil
+}
+
 func (f *fakeActs) register(env *testsuite.TestWorkflowEnvironment) {
 	for name, fn := range map[string]any{
 		domain.ActivityLoadCase: f.LoadCase, domain.ActivityRecordCase: f.RecordCase,
 		domain.ActivityCheckContact: f.CheckContact, domain.ActivitySendMessage: f.SendMessage,
 		domain.ActivityCreateCallTask: f.CreateCallTask, domain.ActivityCloseTasks: f.CloseTasks,
-		domain.ActivityHandOffToAgency: f.HandOffToAgency,
+		domain.ActivityHandOffToAgency: f.HandOffToAgency, domain.ActivityActOnRung: f.ActOnRung,
 	} {
 		env.RegisterActivityWithOptions(fn, activity.RegisterOptions{Name: name})
 	}

@@ -6,16 +6,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/api/workflowservice/v1"
-	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
@@ -23,6 +22,7 @@ import (
 
 	"github.com/relance/relance/activities"
 	"github.com/relance/relance/internal/caseclient"
+	"github.com/relance/relance/internal/config"
 	"github.com/relance/relance/internal/domain"
 	"github.com/relance/relance/internal/store"
 	"github.com/relance/relance/internal/temporalx"
@@ -38,43 +38,13 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// fakeChannels stands in for the channel activities under their names:
-// every message is "sent", every task and handoff created.
-type fakeChannels struct {
-	mu       sync.Mutex
-	sends    []domain.SendInput
-	tasks    int
-	handoffs int
-}
-
-func (f *fakeChannels) SendMessage(_ context.Context, in domain.SendInput) (domain.SendResult, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.sends = append(f.sends, in)
-	return domain.SendResult{InteractionID: "ix-" + in.IdempotencyKey, Sent: true}, nil
-}
-
-func (f *fakeChannels) CreateCallTask(_ context.Context, in domain.CallTaskInput) (domain.CallTaskResult, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.tasks++
-	return domain.CallTaskResult{TaskID: "task-" + in.IdempotencyKey}, nil
-}
-
-func (f *fakeChannels) HandOffToAgency(_ context.Context, in domain.HandoffInput) (domain.HandoffResult, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.handoffs++
-	return domain.HandoffResult{HandoffID: "ho-" + in.IdempotencyKey}, nil
-}
-
 // harness is one test's database, worker and case client.
 type harness struct {
-	t        *testing.T
-	st       *store.Store
-	tc       client.Client
-	cases    *caseclient.Client
-	channels *fakeChannels
+	t      *testing.T
+	st     *store.Store
+	tc     client.Client
+	cases  *caseclient.Client
+	outbox string
 }
 
 func newHarness(t *testing.T) *harness {
@@ -83,16 +53,37 @@ func newHarness(t *testing.T) *harness {
 	queue := "it-" + t.Name()
 	w := worker.New(tc, queue, worker.Options{})
 	w.RegisterWorkflowWithOptions(workflows.CollectionCase, workflow.RegisterOptions{Name: temporalx.CaseWorkflowType})
-	activities.NewCaseActivities(st, domain.ContactRules{}, nil).Register(w)
-	ch := &fakeChannels{}
-	w.RegisterActivityWithOptions(ch.SendMessage, activity.RegisterOptions{Name: domain.ActivitySendMessage})
-	w.RegisterActivityWithOptions(ch.CreateCallTask, activity.RegisterOptions{Name: domain.ActivityCreateCallTask})
-	w.RegisterActivityWithOptions(ch.HandOffToAgency, activity.RegisterOptions{Name: domain.ActivityHandOffToAgency})
+	// The real channels on their outbox: nothing leaves the machine and
+	// nothing is written into the source tree.
+	outbox := t.TempDir()
+	channels, err := activities.NewChannelActivities(config.NewEnv(func(name string) (string, bool) {
+		if name == "OUTBOX_DIR" {
+			return outbox, true
+		}
+		return "", false
+	}), st, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	acts := activities.NewCaseActivities(st, domain.ContactRules{}, nil)
+	acts.Channels = channels
+	acts.Register(w)
+	channels.Register(w)
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(w.Stop)
-	return &harness{t: t, st: st, tc: tc, cases: &caseclient.Client{Temporal: tc, TaskQueue: queue}, channels: ch}
+	return &harness{t: t, st: st, tc: tc, cases: &caseclient.Client{Temporal: tc, TaskQueue: queue}, outbox: outbox}
+}
+
+// count runs a counting query with args.
+func (h *harness) count(query string, args ...any) int {
+	h.t.Helper()
+	var n int
+	if err := h.st.Pool.QueryRow(context.Background(), query, args...).Scan(&n); err != nil {
+		h.t.Fatalf("%s: %v", query, err)
+	}
+	return n
 }
 
 // invoice inserts a debtor of segment and an invoice due in dueInDays.
@@ -102,8 +93,8 @@ func (h *harness) invoice(id, segment string, dueInDays int, cents int64) string
 	number := "F-IT-" + id
 	for _, q := range []string{
 		`INSERT INTO collectors (id, name) VALUES ('col-it', 'Collector') ON CONFLICT DO NOTHING`,
-		fmt.Sprintf(`INSERT INTO debtors (id, name, email, phone, postal_code, segment, collector_id)
-			VALUES ('deb-%s', 'Debtor', 'd@example.test', '+33600000000', '75001', '%s', 'col-it')`, id, segment),
+		fmt.Sprintf(`INSERT INTO debtors (id, name, email, phone, address_lines, postal_code, city, segment, collector_id)
+			VALUES ('deb-%s', 'Debtor', 'd@example.test', '+33600000000', '{"1 rue de la Paix"}', '75001', 'Paris', '%s', 'col-it')`, id, segment),
 		fmt.Sprintf(`INSERT INTO invoices (id, debtor_id, number, issue_date, due_date, currency, amount_cents, balance_cents)
 			VALUES ('%s', 'deb-%s', '%s', current_date - 30, current_date + %d, 'EUR', %d, %d)`, id, id, number, dueInDays, cents, cents),
 	} {
@@ -222,8 +213,8 @@ func TestIntegrationFullLadderToTheAgency(t *testing.T) {
 	h.waitVisible(fmt.Sprintf(`InvoiceNumber = %q AND CaseStatus = "agency" AND CollectionStage = "agency-d39" AND AmountDueCents = 123456`, number))
 	ladderEvents := historyLength(t, h.tc, "inv-ladder")
 	t.Logf("full default ladder (scaled): %d history events up to the handoff", ladderEvents)
-	if ladderEvents > 76 {
-		t.Errorf("full ladder took %d history events, budget 76", ladderEvents)
+	if ladderEvents > 60 {
+		t.Errorf("full ladder took %d history events, budget 60", ladderEvents)
 	}
 	if err := h.cases.Signal(ctx, "inv-ladder", domain.SignalAgencyReport, domain.AgencyReport{EventID: "ag-1", Status: domain.StatusWrittenOff, Note: "uncollectable"}); err != nil {
 		t.Fatal(err)
@@ -241,8 +232,15 @@ func TestIntegrationFullLadderToTheAgency(t *testing.T) {
 	if n := countOf(kinds, "step_done"); n != 8 {
 		t.Fatalf("timeline %v: want 8 step_done", kinds)
 	}
-	if len(h.channels.sends) != 6 || h.channels.tasks != 1 || h.channels.handoffs != 1 {
-		t.Fatalf("channels: %d sends, %d tasks, %d handoffs", len(h.channels.sends), h.channels.tasks, h.channels.handoffs)
+	sent := h.count(`SELECT count(*) FROM interactions WHERE invoice_id = 'inv-ladder' AND direction = 'outbound' AND sent_at IS NOT NULL AND channel <> 'agency'`)
+	tasks := h.count(`SELECT count(*) FROM tasks WHERE invoice_id = 'inv-ladder'`)
+	closed := h.count(`SELECT count(*) FROM tasks WHERE invoice_id = 'inv-ladder' AND status = 'cancelled'`)
+	handoffs := h.count(`SELECT count(*) FROM agency_handoffs WHERE invoice_id = 'inv-ladder'`)
+	if sent != 6 || tasks != 1 || closed != 1 || handoffs != 1 {
+		t.Fatalf("channels: %d sent, %d tasks (%d closed), %d handoffs; want 6, 1 (1), 1", sent, tasks, closed, handoffs)
+	}
+	if files, _ := filepath.Glob(filepath.Join(h.outbox, "*")); len(files) == 0 {
+		t.Fatalf("outbox %s is empty", h.outbox)
 	}
 }
 
@@ -341,8 +339,8 @@ func TestIntegrationDemoLadder(t *testing.T) {
 	h.waitStatus("inv-demo", domain.StatusAgency, 120*time.Second)
 	n := historyLength(t, h.tc, "inv-demo")
 	t.Logf("demo ladder: %d history events up to the handoff", n)
-	if n > 76 {
-		t.Errorf("demo ladder took %d events", n)
+	if n > 60 {
+		t.Errorf("demo ladder took %d events, budget 60", n)
 	}
 	if err := h.cases.Signal(ctx, "inv-demo", domain.SignalAgencyReport, domain.AgencyReport{EventID: "a", PaidCents: 42000, Status: domain.StatusPaid}); err != nil {
 		t.Fatal(err)

@@ -3,6 +3,7 @@ package workflows
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -138,29 +139,43 @@ func (w *caseWorkflow) planStep(ctx workflow.Context) error {
 func (w *caseWorkflow) remindInstallment(ctx workflow.Context, plan *domain.PaymentPlan, i int) error {
 	st := &w.st
 	rung := fmt.Sprintf("plan-%s-%d", plan.ID, i+1)
-	dec, err := w.checkContact(ctx, domain.ChannelEmail)
-	if err != nil {
-		return err
+	summary := fmt.Sprintf("installment %d reminder", i+1)
+	in := domain.RungActionInput{
+		Contact: domain.ContactCheckInput{DebtorID: st.Facts.DebtorID, Channel: domain.ChannelEmail, At: workflow.Now(ctx)},
+		Send: &domain.SendInput{
+			InvoiceID: st.Facts.InvoiceID, DebtorID: st.Facts.DebtorID, Rung: rung, Attempt: 1,
+			Channel: domain.ChannelEmail, Action: domain.ActionReminder, Template: "installment_reminder",
+			BalanceCents: plan.Installments[i].AmountCents, Currency: st.Facts.Currency,
+			IdempotencyKey: st.Facts.InvoiceID + ":" + rung + ":1",
+		},
 	}
-	if !dec.Allowed {
-		w.note(ctx, "reminder_skipped", "installment reminder not sent: "+dec.Reason, map[string]any{"plan_id": plan.ID, "installment": i + 1})
+	var res domain.RungActionResult
+	if w.actsOnRung(ctx) {
+		if err := w.local(ctx, domain.ActivityActOnRung, summary, in, &res); err != nil {
+			return fmt.Errorf("installment reminder of %s: %w", st.Facts.InvoiceID, err)
+		}
+	} else {
+		dec, err := w.checkContact(ctx, domain.ChannelEmail)
+		if err != nil {
+			return err
+		}
+		res.Contact = dec
+	}
+	if !res.Contact.Allowed {
+		w.note(ctx, "reminder_skipped", "installment reminder not sent: "+res.Contact.Reason, map[string]any{"plan_id": plan.ID, "installment": i + 1})
 		return nil
 	}
-	var res domain.SendResult
-	err = w.local(ctx, domain.ActivitySendMessage, fmt.Sprintf("installment %d reminder", i+1), domain.SendInput{
-		InvoiceID: st.Facts.InvoiceID, DebtorID: st.Facts.DebtorID, Rung: rung, Attempt: 1,
-		Channel: domain.ChannelEmail, Action: domain.ActionReminder, Template: "installment_reminder",
-		BalanceCents: plan.Installments[i].AmountCents, Currency: st.Facts.Currency,
-		IdempotencyKey: st.Facts.InvoiceID + ":" + rung + ":1",
-	}, &res)
-	if err := permanentOnly(err); err != nil {
-		return fmt.Errorf("installment reminder of %s: %w", st.Facts.InvoiceID, err)
+	if !res.Acted {
+		var err error
+		if res, err = w.actAlone(ctx, summary, in); err != nil {
+			return fmt.Errorf("installment reminder of %s: %w", st.Facts.InvoiceID, err)
+		}
 	}
 	msg := fmt.Sprintf("reminder of installment %d sent", i+1)
-	if !res.Sent {
-		msg = fmt.Sprintf("reminder of installment %d not sent: %s", i+1, res.Reason)
+	if !res.Send.Sent {
+		msg = fmt.Sprintf("reminder of installment %d not sent: %s", i+1, res.Send.Reason)
 	}
-	w.note(ctx, "installment_reminder", msg, map[string]any{"plan_id": plan.ID, "installment": i + 1, "interaction_id": res.InteractionID})
+	w.note(ctx, "installment_reminder", msg, map[string]any{"plan_id": plan.ID, "installment": i + 1, "interaction_id": res.Send.InteractionID})
 	return nil
 }
 
@@ -244,76 +259,82 @@ func (w *caseWorkflow) skipRung(ctx workflow.Context, i int, why string) {
 	w.note(ctx, "step_skipped", fmt.Sprintf("%s skipped: %s", r.Step.Name, why), map[string]any{"rung": r.Step.Name})
 }
 
+// actsOnRung reports whether the case runs each attempt of a rung as one
+// ActOnRung activity (versionActOnRung); older runs keep their path.
+func (w *caseWorkflow) actsOnRung(ctx workflow.Context) bool {
+	return workflow.GetVersion(ctx, versionActOnRung, workflow.DefaultVersion, 1) >= 1
+}
+
 // executeRung tries the rung's channels in order under the contact rules.
 func (w *caseWorkflow) executeRung(ctx workflow.Context, i int) error {
 	st := &w.st
 	r := &st.Rungs[i]
 	step := r.Step
 	channels := step.EffectiveChannels()
+	acts := w.actsOnRung(ctx)
 	var reasons []string
 	for r.ChannelIndex < len(channels) {
 		ch := channels[r.ChannelIndex]
-		if step.Action != domain.ActionAgencyHandoff {
+		in := w.attempt(ctx, i, ch)
+		var res domain.RungActionResult
+		queued, closing := 0, ""
+		switch {
+		case acts:
+			queued, closing = w.withDoneRecord(ctx, i, ch, &in)
+			if err := w.local(ctx, domain.ActivityActOnRung, fmt.Sprintf("%s by %s", step.Name, ch), in, &res); err != nil {
+				return fmt.Errorf("%s of %s: %w", step.Name, st.Facts.InvoiceID, err)
+			}
+		case ch != domain.ChannelAgency:
 			dec, err := w.checkContact(ctx, ch)
 			if err != nil {
 				return err
 			}
-			if w.dirty && (w.finished() || w.pausedNow(ctx)) {
-				return nil // a payment or a pause arrived meanwhile
-			}
-			if !dec.Allowed && !dec.Skip {
-				r.NotBefore = dec.NotBefore
-				w.note(ctx, "step_delayed", fmt.Sprintf("%s delayed to %s: %s", step.Name, dec.NotBefore.Format(time.RFC3339), dec.Reason),
-					map[string]any{"rung": step.Name, "channel": string(ch), "not_before": dec.NotBefore})
-				return nil
-			}
-			if dec.Skip {
-				reasons = append(reasons, string(ch)+": "+dec.Reason)
-				r.ChannelIndex++
-				continue
-			}
+			res.Contact = dec
+		default:
+			res.Contact = domain.ContactDecision{Allowed: true}
+		}
+		if !res.Acted && ch != domain.ChannelAgency && w.dirty && (w.finished() || w.pausedNow(ctx)) {
+			return nil // a payment or a pause arrived meanwhile
+		}
+		dec := res.Contact
+		if !dec.Allowed && !dec.Skip {
+			r.NotBefore = dec.NotBefore
+			w.note(ctx, "step_delayed", fmt.Sprintf("%s delayed to %s: %s", step.Name, dec.NotBefore.Format(time.RFC3339), dec.Reason),
+				map[string]any{"rung": step.Name, "channel": string(ch), "not_before": dec.NotBefore})
+			return nil
+		}
+		if dec.Skip {
+			reasons = append(reasons, string(ch)+": "+dec.Reason)
+			r.ChannelIndex++
+			continue
 		}
 		st.EscalateNext = false
 		r.Attempts++
-		key := fmt.Sprintf("%s:%s:%d", st.Facts.InvoiceID, step.Name, r.Attempts)
-		switch ch {
-		case domain.ChannelCall:
-			return w.callRung(ctx, i, key)
-		case domain.ChannelAgency:
-			var res domain.HandoffResult
-			err := w.local(ctx, domain.ActivityHandOffToAgency, "hand off to the collection agency", domain.HandoffInput{
-				InvoiceID: st.Facts.InvoiceID, DebtorID: st.Facts.DebtorID,
-				BalanceCents: st.BalanceCents, Currency: st.Facts.Currency, IdempotencyKey: key,
-			}, &res)
-			if err != nil {
-				return fmt.Errorf("hand off %s: %w", st.Facts.InvoiceID, err)
+		if !res.Acted {
+			var err error
+			if res, err = w.actAlone(ctx, fmt.Sprintf("%s by %s", step.Name, ch), in); err != nil {
+				return err
 			}
-			st.HandoffID = res.HandoffID
+		}
+		switch {
+		case res.CallTask != nil:
+			return w.callRung(ctx, i, res, in.CallTask.DeadlineAt, acts, queued, closing)
+		case res.Handoff != nil:
+			st.HandoffID = res.Handoff.HandoffID
 			st.Status = domain.StatusAgency
-			w.markDone(ctx, i, ch, "handed to the agency", map[string]any{"handoff_id": res.HandoffID, "reference": res.Reference})
+			w.rungDone(ctx, i, ch, res, queued, closing, map[string]any{"handoff_id": res.Handoff.HandoffID, "reference": res.Handoff.Reference})
+			return nil
+		case res.Send != nil && res.Send.Sent:
+			r.InteractionID = res.Send.InteractionID
+			w.rungDone(ctx, i, ch, res, queued, closing, map[string]any{"interaction_id": res.Send.InteractionID})
 			return nil
 		default:
-			var res domain.SendResult
-			err := w.local(ctx, domain.ActivitySendMessage, fmt.Sprintf("%s by %s", step.Name, ch), domain.SendInput{
-				InvoiceID: st.Facts.InvoiceID, DebtorID: st.Facts.DebtorID, Rung: step.Name, Attempt: r.Attempts,
-				Channel: ch, Action: step.Action, Template: step.Template, Attach: step.Attach,
-				BalanceCents: st.DunnableCents(), Currency: st.Facts.Currency, IdempotencyKey: key,
-			}, &res)
-			if err := permanentOnly(err); err != nil {
-				return fmt.Errorf("send %s of %s: %w", step.Name, st.Facts.InvoiceID, err)
+			reason := "not sent"
+			if res.Send != nil {
+				reason = res.Send.Reason
 			}
-			if err != nil || !res.Sent {
-				reason := res.Reason
-				if err != nil {
-					reason = rootMessage(err)
-				}
-				reasons = append(reasons, string(ch)+": "+reason)
-				r.ChannelIndex++
-				continue
-			}
-			r.InteractionID = res.InteractionID
-			w.markDone(ctx, i, ch, fmt.Sprintf("%s sent by %s", step.Name, ch), map[string]any{"interaction_id": res.InteractionID})
-			return nil
+			reasons = append(reasons, string(ch)+": "+reason)
+			r.ChannelIndex++
 		}
 	}
 	r.Status, r.At, r.Note = domain.RungFailed, workflow.Now(ctx), strings.Join(reasons, "; ")
@@ -323,12 +344,135 @@ func (w *caseWorkflow) executeRung(ctx workflow.Context, i int) error {
 	return nil
 }
 
+// attempt is the next attempt of rung i on ch; its idempotency key is
+// case + rung + attempt, so a retried activity never acts twice.
+func (w *caseWorkflow) attempt(ctx workflow.Context, i int, ch domain.Channel) domain.RungActionInput {
+	st := &w.st
+	r := st.Rungs[i]
+	now := workflow.Now(ctx)
+	f := st.Facts
+	n := r.Attempts + 1
+	key := fmt.Sprintf("%s:%s:%d", f.InvoiceID, r.Step.Name, n)
+	in := domain.RungActionInput{Contact: domain.ContactCheckInput{DebtorID: f.DebtorID, Channel: ch, At: now}}
+	switch ch {
+	case domain.ChannelCall:
+		deadline := r.Step.TaskDeadline
+		if deadline == 0 {
+			deadline = f.Policy.DefaultTaskDeadline
+		}
+		in.CallTask = &domain.CallTaskInput{
+			InvoiceID: f.InvoiceID, DebtorID: f.DebtorID, Rung: r.Step.Name,
+			CollectorID: f.CollectorID, BalanceCents: st.DunnableCents(), Currency: f.Currency,
+			DaysOverdue: max(0, int(now.Sub(f.DueDate)/(24*time.Hour))), BrokenPromises: st.BrokenPromises,
+			DueAt: now, DeadlineAt: now.Add(deadline.Std()), IdempotencyKey: key,
+		}
+	case domain.ChannelAgency:
+		in.Handoff = &domain.HandoffInput{
+			InvoiceID: f.InvoiceID, DebtorID: f.DebtorID,
+			BalanceCents: st.BalanceCents, Currency: f.Currency, IdempotencyKey: key,
+		}
+	default:
+		in.Send = &domain.SendInput{
+			InvoiceID: f.InvoiceID, DebtorID: f.DebtorID, Rung: r.Step.Name, Attempt: n,
+			Channel: ch, Action: r.Step.Action, Template: r.Step.Template, Attach: r.Step.Attach,
+			BalanceCents: st.DunnableCents(), Currency: f.Currency, IdempotencyKey: key,
+		}
+	}
+	return in
+}
+
+// withDoneRecord gives the attempt the projection of rung i done on ch,
+// computed on a copy of the state, with the timeline entries queued so far
+// and the pending task closing: ActOnRung writes it with the action, so a
+// rung costs no RecordCase. It returns what the record carries, for
+// recordedPending.
+func (w *caseWorkflow) withDoneRecord(ctx workflow.Context, i int, ch domain.Channel, in *domain.RungActionInput) (queued int, closing string) {
+	// Work on a copy of the rungs: callers hold pointers into the originals.
+	saved, savedUntil := w.st, w.callUntil
+	w.st.Rungs = slices.Clone(w.st.Rungs)
+	defer func() { w.st, w.callUntil = saved, savedUntil }()
+
+	w.st.Rungs[i].Attempts++
+	w.applyDone(ctx, i, ch)
+	switch ch {
+	case domain.ChannelCall:
+		w.st.OpenTaskID = in.Key()
+		w.callUntil = w.callWaitUntil(ctx, i, in.CallTask.DeadlineAt, true)
+	case domain.ChannelAgency:
+		w.st.Status = domain.StatusAgency
+	}
+	rec := w.pendingRecord(ctx)
+	r := w.st.Rungs[i]
+	in.Done = &rec
+	in.DoneEvent = domain.KeyedEvent{Key: in.Key(), Event: domain.TimelineEvent{
+		Kind: "step_done", Message: doneMessage(r.Step.Name, ch), At: workflow.Now(ctx),
+		Data: map[string]any{"rung": r.Step.Name, "channel": string(ch), "attempt": r.Attempts},
+	}}
+	return len(w.queue), rec.CloseTasks
+}
+
+// actAlone runs the attempt's action as the channel's own activity (runs
+// before versionActOnRung, or a worker whose case activities have no
+// channels). A message refused for good is "not sent".
+func (w *caseWorkflow) actAlone(ctx workflow.Context, summary string, in domain.RungActionInput) (domain.RungActionResult, error) {
+	res := domain.RungActionResult{Contact: domain.ContactDecision{Allowed: true}, Acted: true}
+	invoice := w.st.Facts.InvoiceID
+	switch {
+	case in.CallTask != nil:
+		var task domain.CallTaskResult
+		if err := w.local(ctx, domain.ActivityCreateCallTask, "call task for a collector", *in.CallTask, &task); err != nil {
+			return res, fmt.Errorf("create call task for %s: %w", invoice, err)
+		}
+		res.CallTask = &task
+	case in.Handoff != nil:
+		var h domain.HandoffResult
+		if err := w.local(ctx, domain.ActivityHandOffToAgency, "hand off to the collection agency", *in.Handoff, &h); err != nil {
+			return res, fmt.Errorf("hand off %s: %w", invoice, err)
+		}
+		res.Handoff = &h
+	default:
+		var sent domain.SendResult
+		err := w.local(ctx, domain.ActivitySendMessage, summary, *in.Send, &sent)
+		if permanentOnly(err) != nil {
+			return res, fmt.Errorf("send %s of %s: %w", in.Send.Rung, invoice, err)
+		}
+		if err != nil {
+			sent = domain.SendResult{Sent: false, Reason: rootMessage(err)}
+		}
+		res.Send = &sent
+	}
+	return res, nil
+}
+
+func doneMessage(rung string, ch domain.Channel) string {
+	switch ch {
+	case domain.ChannelCall:
+		return "call task created"
+	case domain.ChannelAgency:
+		return "handed to the agency"
+	}
+	return fmt.Sprintf("%s sent by %s", rung, ch)
+}
+
 func (w *caseWorkflow) pausedNow(ctx workflow.Context) bool {
 	w.derivePause(ctx)
 	return w.st.Pause != domain.PauseNone
 }
 
-func (w *caseWorkflow) markDone(ctx workflow.Context, i int, ch domain.Channel, msg string, data map[string]any) {
+// rungDone marks rung i done on ch: when ActOnRung already wrote it, the
+// entries it carried leave the queue; otherwise its entry is queued.
+func (w *caseWorkflow) rungDone(ctx workflow.Context, i int, ch domain.Channel, res domain.RungActionResult, queued int, closing string, data map[string]any) {
+	if res.Recorded {
+		w.applyDone(ctx, i, ch)
+		w.recordedPending(queued, closing)
+		w.dirty = true
+		return
+	}
+	w.markDone(ctx, i, ch, doneMessage(w.st.Rungs[i].Step.Name, ch), data)
+}
+
+// applyDone moves the ladder past rung i, done on ch.
+func (w *caseWorkflow) applyDone(ctx workflow.Context, i int, ch domain.Channel) {
 	st := &w.st
 	r := &st.Rungs[i]
 	now := workflow.Now(ctx)
@@ -336,6 +480,12 @@ func (w *caseWorkflow) markDone(ctx workflow.Context, i int, ch domain.Channel, 
 	st.NextRung = i + 1
 	st.PreviousStepAt = now
 	st.Stage = r.Step.Name
+	st.EscalateNext = false
+}
+
+func (w *caseWorkflow) markDone(ctx workflow.Context, i int, ch domain.Channel, msg string, data map[string]any) {
+	w.applyDone(ctx, i, ch)
+	r := &w.st.Rungs[i]
 	if data == nil {
 		data = map[string]any{}
 	}
@@ -343,52 +493,44 @@ func (w *caseWorkflow) markDone(ctx workflow.Context, i int, ch domain.Channel, 
 	w.note(ctx, "step_done", msg, data)
 }
 
-// callRung creates a call task and waits for its outcome until the later
-// of its deadline and the next rung's time, with a single timer.
-func (w *caseWorkflow) callRung(ctx workflow.Context, i int, key string) error {
-	st := &w.st
-	r := &st.Rungs[i]
-	now := workflow.Now(ctx)
-	deadline := r.Step.TaskDeadline
-	if deadline == 0 {
-		deadline = st.Facts.Policy.DefaultTaskDeadline
-	}
-	deadlineAt := now.Add(deadline.Std())
-	var res domain.CallTaskResult
-	err := w.local(ctx, domain.ActivityCreateCallTask, "call task for a collector", domain.CallTaskInput{
-		InvoiceID: st.Facts.InvoiceID, DebtorID: st.Facts.DebtorID, Rung: r.Step.Name,
-		CollectorID: st.Facts.CollectorID, BalanceCents: st.DunnableCents(), Currency: st.Facts.Currency,
-		DaysOverdue: max(0, int(now.Sub(st.Facts.DueDate)/(24*time.Hour))), BrokenPromises: st.BrokenPromises,
-		DueAt: now, DeadlineAt: deadlineAt, IdempotencyKey: key,
-	}, &res)
-	if err != nil {
-		return fmt.Errorf("create call task for %s: %w", st.Facts.InvoiceID, err)
-	}
-	r.TaskID = res.TaskID
-	st.OpenTaskID = res.TaskID
-	if res.CollectorID != "" {
-		st.Facts.CollectorID = res.CollectorID
-	}
-	w.markDone(ctx, i, domain.ChannelCall, "call task created", map[string]any{"task_id": res.TaskID})
-
+// callWaitUntil is how long a call task of rung i waits for its outcome:
+// until the later of its deadline and the next rung's time.
+func (w *caseWorkflow) callWaitUntil(ctx workflow.Context, i int, deadlineAt time.Time, acts bool) time.Time {
 	until := deadlineAt
-	if v := workflow.GetVersion(ctx, versionCallWaitsForNextRung, workflow.DefaultVersion, 1); v >= 1 && i+1 < len(st.Rungs) {
+	waitsForNext := acts || workflow.GetVersion(ctx, versionCallWaitsForNextRung, workflow.DefaultVersion, 1) >= 1
+	if waitsForNext && i+1 < len(w.st.Rungs) {
 		if next := w.rungDue(ctx, i+1); next.After(until) {
 			until = next
 		}
 	}
-	w.callUntil = until
+	return until
+}
+
+// callRung records the call task created and waits for its outcome until
+// the later of its deadline and the next rung's time, with a single timer.
+func (w *caseWorkflow) callRung(ctx workflow.Context, i int, res domain.RungActionResult, deadlineAt time.Time, acts bool, queued int, closing string) error {
+	st := &w.st
+	r := &st.Rungs[i]
+	task := res.CallTask
+	r.TaskID = task.TaskID
+	st.OpenTaskID = task.TaskID
+	if task.CollectorID != "" {
+		st.Facts.CollectorID = task.CollectorID
+	}
+	w.rungDone(ctx, i, domain.ChannelCall, res, queued, closing, map[string]any{"task_id": task.TaskID})
+
+	w.callUntil = w.callWaitUntil(ctx, i, deadlineAt, acts)
 	defer func() { w.callUntil = time.Time{} }()
 	for {
-		if st.OpenTaskID != res.TaskID || w.finished() {
+		if st.OpenTaskID != task.TaskID || w.finished() {
 			return nil // completed (the handler applied the outcome) or case over
 		}
 		if w.pausedNow(ctx) {
-			return w.closeCall(ctx, res.TaskID, "case paused: "+st.PauseReason)
+			return w.closeCall(ctx, task.TaskID, "case paused: "+st.PauseReason)
 		}
 		w.dirty = false
-		if w.wait(ctx, until, "call task outcome or deadline") && st.OpenTaskID == res.TaskID {
-			return w.closeCall(ctx, res.TaskID, "deadline passed without outcome")
+		if w.wait(ctx, w.callUntil, "call task outcome or deadline") && st.OpenTaskID == task.TaskID {
+			return w.closeCall(ctx, task.TaskID, "deadline passed without outcome")
 		}
 		if w.failed != nil {
 			return nil
@@ -396,8 +538,13 @@ func (w *caseWorkflow) callRung(ctx workflow.Context, i int, key string) error {
 	}
 }
 
+// closeCall closes the open call task: on versionActOnRung with the next
+// projection write, before it with its own activity.
 func (w *caseWorkflow) closeCall(ctx workflow.Context, taskID, reason string) error {
-	if err := w.closeTasks(ctx, reason); err != nil {
+	if w.actsOnRung(ctx) {
+		w.closeTasks = reason
+		w.st.OpenTaskID = ""
+	} else if err := w.closeOpenTasks(ctx, reason); err != nil {
 		return err
 	}
 	w.note(ctx, "task_closed", "call task closed: "+reason, map[string]any{"task_id": taskID})

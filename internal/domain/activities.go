@@ -44,6 +44,9 @@ type CaseRecord struct {
 	// More carries further timeline entries of the same transition, so a
 	// workflow wake-up writes its whole timeline in one activity.
 	More []KeyedEvent `json:"more,omitempty"`
+	// CloseTasks, when set, closes the case's open call tasks in the same
+	// transaction, with this reason.
+	CloseTasks string `json:"close_tasks,omitempty"`
 }
 
 // KeyedEvent is a timeline entry with its idempotency key.

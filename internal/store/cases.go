@@ -66,6 +66,11 @@ func RecordCase(ctx context.Context, s *Store, workflowID string, r domain.CaseR
 				return fmt.Errorf("close invoice %s: %w", r.InvoiceID, err)
 			}
 		}
+		if r.CloseTasks != "" {
+			if _, err := CloseOpenTasks(ctx, tx, r.InvoiceID, r.CloseTasks); err != nil {
+				return err
+			}
+		}
 		if r.Event != nil {
 			if err := insertCaseEvent(ctx, tx, r, r.EventKey, *r.Event); err != nil {
 				return err

@@ -81,7 +81,9 @@ func run() error {
 
 	register := func(w worker.Worker) {
 		w.RegisterWorkflowWithOptions(workflows.CollectionCase, workflow.RegisterOptions{Name: temporalx.CaseWorkflowType})
-		activities.NewCaseActivities(st, s.rules, logger).Register(w)
+		cases := activities.NewCaseActivities(st, s.rules, logger)
+		cases.Channels = channels // one ActOnRung per rung acts through them
+		cases.Register(w)
 		channels.Register(w)
 	}
 	workerDone := make(chan struct{})
