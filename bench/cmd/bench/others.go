@@ -279,7 +279,7 @@ func (r *runner) sleepingOurs(ctx context.Context) (rss, idle float64, err error
 	defer w.Stop()
 	idleB, _ := w.RSS()
 	d := cases.NewDriver(r.e.Temporal, db)
-	if _, err := d.StartAll(ctx, ids, r.s.concurrency); err != nil {
+	if _, err := d.StartAll(ctx, ids, 4*r.s.concurrency); err != nil {
 		return 0, 0, err
 	}
 	p, err := d.WaitStatus(ctx, ids, domain.StatusActive, time.Minute)
