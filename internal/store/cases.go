@@ -14,12 +14,20 @@ import (
 
 // CaseFactsOf loads the non-personal facts of an invoice and its debtor
 // (the policy is chosen by the caller). ErrNotFound when the invoice is unknown.
+//
+// The starting balance adds back the payments whose case command is still
+// pending: the payment already lowered invoices.balance_cents, and its
+// command will lower the case's balance again when the relay delivers it,
+// so counting it here too would count it twice. Commands already done
+// (delivered or refused) are not added back: the case never gets them.
 func CaseFactsOf(ctx context.Context, q Querier, invoiceID string) (domain.CaseFacts, error) {
 	var f domain.CaseFacts
 	err := q.QueryRow(ctx, `
-		SELECT i.id, i.number, i.debtor_id, i.currency, i.amount_cents, i.balance_cents, i.due_date,
-		       d.segment, d.risk_rating, coalesce(d.collector_id, '')
-		FROM invoices i JOIN debtors d ON d.id = i.debtor_id WHERE i.id = $1`, invoiceID).
+		SELECT i.id, i.number, i.debtor_id, i.currency, i.amount_cents,
+		       i.balance_cents + coalesce((SELECT sum((c.payload->>'amount_cents')::bigint) FROM case_commands c
+		                                   WHERE c.invoice_id = i.id AND c.update_name = $2 AND c.done_at IS NULL), 0),
+		       i.due_date, d.segment, d.risk_rating, coalesce(d.collector_id, '')
+		FROM invoices i JOIN debtors d ON d.id = i.debtor_id WHERE i.id = $1`, invoiceID, domain.UpdatePayment).
 		Scan(&f.InvoiceID, &f.InvoiceNumber, &f.DebtorID, &f.Currency, &f.AmountCents, &f.BalanceCents, &f.DueDate,
 			&f.Segment, &f.RiskRating, &f.CollectorID)
 	if errors.Is(err, pgx.ErrNoRows) {
