@@ -19,6 +19,7 @@ import (
 
 	"github.com/relance/relance/internal/domain"
 	"github.com/relance/relance/internal/httpx"
+	"github.com/relance/relance/internal/pgtext"
 	"github.com/relance/relance/internal/store"
 	"github.com/relance/relance/internal/tokenauth"
 )
@@ -468,6 +469,10 @@ func decodeBody(c *gin.Context, v any) bool {
 			return false
 		}
 		httpx.Write(c.Writer, httpx.NewProblem(http.StatusBadRequest, "cannot read body"))
+		return false
+	}
+	if err := pgtext.CheckJSON(body); err != nil {
+		httpx.Write(c.Writer, httpx.FieldProblem(http.StatusBadRequest, domain.FieldError{Field: "body", Reason: err.Error()}))
 		return false
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))

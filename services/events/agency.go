@@ -46,6 +46,9 @@ func (h *Handlers) agency(w http.ResponseWriter, r *http.Request) {
 		httpx.Write(w, httpx.NewProblem(http.StatusUnauthorized, "signature does not verify"))
 		return
 	}
+	if !storable(w, body) {
+		return
+	}
 	var ev AgencyEvent
 	if err := json.Unmarshal(body, &ev); err != nil {
 		httpx.Write(w, httpx.FieldProblem(http.StatusBadRequest, domain.FieldError{Field: "body", Reason: "want a JSON report"}))

@@ -20,6 +20,7 @@ import (
 
 	"github.com/relance/relance/internal/domain"
 	"github.com/relance/relance/internal/httpx"
+	"github.com/relance/relance/internal/pgtext"
 	"github.com/relance/relance/internal/store"
 	"github.com/relance/relance/internal/webhook"
 )
@@ -100,6 +101,17 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 		return nil, false
 	}
 	return body, true
+}
+
+// storable answers 400 naming the body when Postgres would refuse to store
+// it: an authentic event the provider will retry in vain is its fault, not
+// a 503 "retry".
+func storable(w http.ResponseWriter, body []byte) bool {
+	if err := pgtext.CheckJSON(body); err != nil {
+		httpx.Write(w, httpx.FieldProblem(http.StatusBadRequest, domain.FieldError{Field: "body", Reason: err.Error()}))
+		return false
+	}
+	return true
 }
 
 // delivery is one verified provider event, ready to record.
@@ -252,6 +264,9 @@ func (h *Handlers) sendGrid(w http.ResponseWriter, r *http.Request) {
 		httpx.Write(w, httpx.NewProblem(http.StatusBadRequest, "timestamp outside the tolerance"))
 		return
 	}
+	if !storable(w, body) {
+		return
+	}
 	var raws []json.RawMessage
 	if err := json.Unmarshal(body, &raws); err != nil {
 		httpx.Write(w, httpx.FieldProblem(http.StatusBadRequest, domain.FieldError{Field: "body", Reason: "want a JSON array of events"}))
@@ -332,6 +347,13 @@ func (h *Handlers) twilio(w http.ResponseWriter, r *http.Request) {
 		httpx.Write(w, httpx.NewProblem(http.StatusUnauthorized, "signature does not verify"))
 		return
 	}
+	for k, v := range params {
+		if pgtext.CheckString(k) != nil || pgtext.CheckString(v) != nil {
+			httpx.Write(w, httpx.FieldProblem(http.StatusBadRequest, domain.FieldError{Field: "body",
+				Reason: "parameter " + strconv.Quote(k) + " is not storable text (NUL or invalid UTF-8)"}))
+			return
+		}
+	}
 	sid, status := form.Get("MessageSid"), form.Get("MessageStatus")
 	if sid == "" || status == "" {
 		httpx.Write(w, httpx.FieldProblem(http.StatusBadRequest, domain.FieldError{Field: "MessageSid", Reason: "MessageSid and MessageStatus are required"}))
@@ -394,6 +416,9 @@ func (h *Handlers) postal(w http.ResponseWriter, r *http.Request) {
 		return
 	case err != nil:
 		httpx.Write(w, httpx.NewProblem(http.StatusUnauthorized, "signature does not verify"))
+		return
+	}
+	if !storable(w, body) {
 		return
 	}
 	var ev PostalEvent

@@ -18,6 +18,7 @@ import (
 	"github.com/relance/relance/internal/domain"
 	"github.com/relance/relance/internal/httpx"
 	"github.com/relance/relance/internal/ledger"
+	"github.com/relance/relance/internal/pgtext"
 	"github.com/relance/relance/internal/store"
 	"github.com/relance/relance/internal/tokenauth"
 	"github.com/relance/relance/internal/webhook"
@@ -103,6 +104,13 @@ func (h *Handlers) webhook(c *gin.Context) {
 		}
 		return
 	}
+	// Authentic but not storable: the provider's retry cannot succeed, so
+	// say so with a 400 rather than fail the INSERT with a 500.
+	if err := pgtext.CheckJSON(body); err != nil {
+		result = "malformed"
+		httpx.Write(c.Writer, storableProblem(err))
+		return
+	}
 	ev, err := p.Parse(body)
 	if err != nil {
 		result = "malformed"
@@ -180,6 +188,10 @@ func (h *Handlers) postPayment(c *gin.Context) {
 	body, err := readBody(c)
 	if err != nil {
 		httpx.Write(c.Writer, bodyProblem(err))
+		return
+	}
+	if err := pgtext.CheckJSON(body); err != nil {
+		httpx.Write(c.Writer, storableProblem(err))
 		return
 	}
 	var in manualPayment
@@ -267,6 +279,11 @@ func bodyProblem(err error) httpx.Problem {
 		return httpx.NewProblem(http.StatusRequestEntityTooLarge, "body larger than 1 MiB")
 	}
 	return httpx.NewProblem(http.StatusBadRequest, "cannot read body")
+}
+
+// storableProblem answers a body Postgres would refuse to store.
+func storableProblem(err error) httpx.Problem {
+	return httpx.FieldProblem(http.StatusBadRequest, domain.FieldError{Field: "body", Reason: err.Error()})
 }
 
 // jsonProblem names the field a JSON body got wrong.
