@@ -5,6 +5,7 @@ package workflows
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"go.temporal.io/sdk/log"
@@ -69,6 +70,16 @@ type caseWorkflow struct {
 	// closeTasks, when set, is the reason the next projection write closes
 	// the case's open call tasks with.
 	closeTasks string
+	// commitments are promise and plan statuses not yet written.
+	commitments []domain.CommitmentStatus
+}
+
+// carried is what a projection write took off the workflow's hands: the
+// first queued timeline entries, the task closing, the first commitments.
+type carried struct {
+	events      int
+	closing     string
+	commitments int
 }
 
 // alarm is the one pending timer, reused while its target is unchanged so
@@ -233,8 +244,8 @@ func (w *caseWorkflow) note(ctx workflow.Context, kind, message string, data map
 // flush writes the queued timeline entries with the current projection
 // in one activity, then refreshes the search attributes and the details.
 func (w *caseWorkflow) flush(ctx workflow.Context) error {
-	if n := len(w.queue); n > 0 || w.closeTasks != "" {
-		rec := w.pendingRecord(ctx)
+	if n := len(w.queue); n > 0 || w.closeTasks != "" || len(w.commitments) > 0 {
+		rec, c := w.pendingRecord(ctx)
 		what := "close call tasks"
 		if n > 0 {
 			what = "record " + w.queue[n-1].Kind
@@ -242,7 +253,7 @@ func (w *caseWorkflow) flush(ctx workflow.Context) error {
 		if err := w.local(ctx, domain.ActivityRecordCase, what, rec, nil); err != nil {
 			return fmt.Errorf("record case %s: %w", w.st.Facts.InvoiceID, err)
 		}
-		w.recordedPending(n, rec.CloseTasks)
+		w.recordedPending(c)
 		if len(w.queue) > 0 {
 			return w.flush(ctx)
 		}
@@ -252,13 +263,15 @@ func (w *caseWorkflow) flush(ctx workflow.Context) error {
 }
 
 // pendingRecord is the current projection with the queued timeline
-// entries and the pending task closing.
-func (w *caseWorkflow) pendingRecord(ctx workflow.Context) domain.CaseRecord {
+// entries, the pending task closing and the commitments' statuses.
+func (w *caseWorkflow) pendingRecord(ctx workflow.Context) (domain.CaseRecord, carried) {
 	rec := w.record(ctx)
 	rec.CloseTasks = w.closeTasks
+	rec.Commitments = slices.Clone(w.commitments)
 	n := len(w.queue)
+	c := carried{events: n, closing: w.closeTasks, commitments: len(w.commitments)}
 	if n == 0 {
-		return rec
+		return rec, c
 	}
 	first := w.st.EventSeq - n + 1
 	key := func(seq int) string { return fmt.Sprintf("%s:%d", w.st.Facts.InvoiceID, seq) }
@@ -267,19 +280,41 @@ func (w *caseWorkflow) pendingRecord(ctx workflow.Context) domain.CaseRecord {
 	for i, ev := range w.queue[1:] {
 		rec.More = append(rec.More, domain.KeyedEvent{Key: key(first + 1 + i), Event: ev})
 	}
-	return rec
+	return rec, c
 }
 
-// recordedPending drops the first n queued entries, written with the
-// task closing closed; handlers may have queued more meanwhile.
-func (w *caseWorkflow) recordedPending(n int, closed string) {
-	if n > 0 {
+// recordedPending drops what a projection write carried; handlers may
+// have queued more meanwhile.
+func (w *caseWorkflow) recordedPending(c carried) {
+	if c.events > 0 {
 		first := w.st.EventSeq - len(w.queue) + 1
-		w.queue = w.queue[n:]
-		w.recorded = first + n - 1
+		w.queue = w.queue[c.events:]
+		w.recorded = first + c.events - 1
 	}
-	if closed != "" && w.closeTasks == closed {
+	if c.closing != "" && w.closeTasks == c.closing {
 		w.closeTasks = ""
+	}
+	w.commitments = w.commitments[c.commitments:]
+}
+
+// commit queues a promise's or a plan's new status for the projection.
+func (w *caseWorkflow) commit(c domain.CommitmentStatus) {
+	w.commitments = append(w.commitments, c)
+	w.dirty = true
+}
+
+// settleCommitments records what becomes of the running promise and plan
+// when the case ends: kept / completed when paid, cancelled otherwise.
+func (w *caseWorkflow) settleCommitments(paid bool) {
+	promise, plan := domain.CommitmentCancelled, domain.CommitmentCancelled
+	if paid {
+		promise, plan = domain.CommitmentKept, domain.CommitmentCompleted
+	}
+	if p := w.st.Promise; p != nil {
+		w.commit(domain.CommitmentStatus{PromiseID: p.ID, Status: promise})
+	}
+	if p := w.st.Plan; p != nil {
+		w.commit(domain.CommitmentStatus{PlanID: p.ID, Status: plan})
 	}
 }
 

@@ -177,6 +177,7 @@ func (w *caseWorkflow) receive(ctx workflow.Context, cents int64, kind string, d
 	money := domain.NewMoney(cents, st.Facts.Currency).FormatFR()
 	if st.BalanceCents == 0 {
 		st.Status = domain.StatusPaid
+		w.settleCommitments(true)
 		st.Promise, st.Plan, st.Disputes = nil, nil, nil
 		w.note(ctx, kind, "payment of "+money+" settles the invoice", data)
 		return
@@ -208,6 +209,9 @@ func (w *caseWorkflow) validatePromise(ctx workflow.Context, p domain.PromiseUpd
 func (w *caseWorkflow) applyPromise(ctx workflow.Context, p domain.PromiseUpdate) {
 	if w.st.Promise != nil && w.st.Promise.ID == p.ID {
 		return
+	}
+	if old := w.st.Promise; old != nil {
+		w.commit(domain.CommitmentStatus{PromiseID: old.ID, Status: domain.CommitmentCancelled})
 	}
 	w.st.Promise = &domain.PromiseToPay{ID: p.ID, AmountCents: p.AmountCents, Date: p.Date, PaidAtStart: w.st.PaidCents}
 	w.note(ctx, "promise", fmt.Sprintf("promise to pay %s by %s", domain.NewMoney(p.AmountCents, w.st.Facts.Currency).FormatFR(), p.Date.Format("2006-01-02")),
@@ -251,6 +255,9 @@ func (w *caseWorkflow) validatePlan(ctx workflow.Context, p domain.PlanUpdate) e
 func (w *caseWorkflow) applyPlan(ctx workflow.Context, p domain.PlanUpdate) {
 	if w.st.Plan != nil && w.st.Plan.ID == p.ID {
 		return
+	}
+	if old := w.st.Promise; old != nil {
+		w.commit(domain.CommitmentStatus{PromiseID: old.ID, Status: domain.CommitmentCancelled})
 	}
 	w.st.Plan = &domain.PaymentPlan{ID: p.ID, Installments: slices.Clone(p.Installments), PaidAtStart: w.st.PaidCents}
 	w.st.Promise = nil
@@ -330,6 +337,7 @@ func (w *caseWorkflow) credit(ctx workflow.Context, cents int64, kind, what stri
 	msg := fmt.Sprintf("%s: credit of %s", what, domain.NewMoney(cents, st.Facts.Currency).FormatFR())
 	if st.BalanceCents == 0 {
 		st.Status = domain.StatusCredited
+		w.settleCommitments(false)
 		st.Promise, st.Plan, st.Disputes = nil, nil, nil
 		msg += ", nothing left to collect"
 	}
@@ -398,6 +406,7 @@ func validateReason(_ workflow.Context, r domain.ReasonUpdate) error {
 func (w *caseWorkflow) applyEnd(status domain.CaseStatus, kind string) func(workflow.Context, domain.ReasonUpdate) {
 	return func(ctx workflow.Context, r domain.ReasonUpdate) {
 		w.st.Status = status
+		w.settleCommitments(false)
 		w.note(ctx, kind, fmt.Sprintf("case %s: %s", status, r.Reason), map[string]any{"balance_cents": w.st.BalanceCents})
 	}
 }

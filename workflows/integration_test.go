@@ -421,3 +421,99 @@ func TestIntegrationPaymentPendingAtStartCountsOnce(t *testing.T) {
 		t.Fatalf("projection %+v %v, want balance 25000", proj, err)
 	}
 }
+
+// waitRow polls a one-value query until it returns want.
+func (h *harness) waitRow(want, query string, args ...any) {
+	h.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var got string
+		err := h.st.Pool.QueryRow(context.Background(), query, args...).Scan(&got)
+		if err == nil && got == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			h.t.Fatalf("%s %v: %q (%v), want %q", query, args, got, err, want)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// The case keeps the API's promise, plan and installment rows current:
+// broken and kept promises, a plan broken on a missed installment, a plan
+// paid installment by installment to completion.
+func TestIntegrationPromisesAndPlansAreProjected(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	ctx := context.Background()
+	p := domain.DefaultPolicy()
+	p.Name, p.Segments = "it-commitments", []string{"it-commit"}
+	p.PromiseGrace, p.InstallmentGrace, p.InstallmentReminder = domain.Duration(time.Second), domain.Duration(time.Second), 0
+	if _, err := store.SavePolicy(ctx, h.st.Pool, p, "test"); err != nil {
+		t.Fatal(err)
+	}
+	today := time.Now().UTC().Truncate(24 * time.Hour)
+	date := func(d time.Time) string { return d.Format("2006-01-02") }
+	promise := func(inv, id string, cents int64, on time.Time) {
+		t.Helper()
+		if err := store.RecordPromise(ctx, h.st.Pool, store.PromiseView{ID: id, InvoiceID: inv, AmountCents: cents, Currency: "EUR", PromisedDate: date(on)}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := h.cases.Update(ctx, inv, domain.UpdatePromise, id, domain.PromiseUpdate{ID: id, AmountCents: cents, Date: on}); err != nil {
+			t.Fatalf("promise %s: %v", id, err)
+		}
+	}
+	plan := func(inv, id string, installments ...domain.Installment) {
+		t.Helper()
+		view := store.PlanView{ID: id, InvoiceID: inv}
+		for i, in := range installments {
+			view.Installments = append(view.Installments, store.InstallmentView{Seq: i + 1, DueDate: date(in.DueDate), AmountCents: in.AmountCents})
+		}
+		if err := store.RecordPlan(ctx, h.st.Pool, view); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := h.cases.Update(ctx, inv, domain.UpdatePlan, id, domain.PlanUpdate{ID: id, Installments: installments}); err != nil {
+			t.Fatalf("plan %s: %v", id, err)
+		}
+	}
+	pay := func(inv, id string, cents int64) {
+		t.Helper()
+		if _, err := h.cases.Update(ctx, inv, domain.UpdatePayment, id, domain.PaymentUpdate{ID: id, AmountCents: cents, Currency: "EUR"}); err != nil {
+			t.Fatalf("payment %s: %v", id, err)
+		}
+	}
+	status := `SELECT status FROM promises WHERE id = $1`
+	planStatus := `SELECT status FROM payment_plans WHERE id = $1`
+	installment := `SELECT string_agg(status, ',' ORDER BY seq) FROM plan_installments WHERE plan_id = $1`
+
+	h.invoice("inv-commit", "it-commit", 10, 60000)
+	if _, err := h.cases.Start(ctx, "inv-commit", "commitments"); err != nil {
+		t.Fatal(err)
+	}
+	promise("inv-commit", "pr-broken", 10000, today) // due today, grace 1 s: broken at once
+	h.waitRow("broken", status, "pr-broken")
+	promise("inv-commit", "pr-kept", 10000, today.Add(24*time.Hour))
+	pay("inv-commit", "pay-1", 10000)
+	h.waitRow("kept", status, "pr-kept")
+	plan("inv-commit", "pl-broken", domain.Installment{DueDate: today, AmountCents: 20000},
+		domain.Installment{DueDate: today.Add(24 * time.Hour), AmountCents: 30000})
+	h.waitRow("broken", planStatus, "pl-broken")
+	h.waitRow("missed,pending", installment, "pl-broken")
+
+	h.invoice("inv-plan", "it-commit", 10, 30000)
+	if _, err := h.cases.Start(ctx, "inv-plan", "plan"); err != nil {
+		t.Fatal(err)
+	}
+	plan("inv-plan", "pl-paid", domain.Installment{DueDate: today.Add(24 * time.Hour), AmountCents: 10000},
+		domain.Installment{DueDate: today.Add(48 * time.Hour), AmountCents: 20000})
+	pay("inv-plan", "pay-2", 10000)
+	h.waitRow("paid,pending", installment, "pl-paid")
+	h.waitRow("active", planStatus, "pl-paid")
+	pay("inv-plan", "pay-3", 20000)
+	h.waitRow("completed", planStatus, "pl-paid")
+	h.waitRow("paid,paid", installment, "pl-paid")
+	// The worklist's priority counts the broken promise.
+	if n := h.count(`SELECT count(*) FROM promises WHERE invoice_id = 'inv-commit' AND status = 'broken'`); n != 1 {
+		t.Fatalf("%d broken promises, want 1", n)
+	}
+}

@@ -70,6 +70,7 @@ func (w *caseWorkflow) pauseStep(ctx workflow.Context) error {
 		p := st.Promise
 		if st.PaidCents-p.PaidAtStart >= p.AmountCents {
 			st.Promise = nil
+			w.commit(domain.CommitmentStatus{PromiseID: p.ID, Status: domain.CommitmentKept})
 			w.note(ctx, "promise_kept", "promise kept", map[string]any{"promise_id": p.ID})
 			return nil
 		}
@@ -80,6 +81,7 @@ func (w *caseWorkflow) pauseStep(ctx workflow.Context) error {
 			}
 			st.Promise = nil
 			st.BrokenPromises++
+			w.commit(domain.CommitmentStatus{PromiseID: p.ID, Status: domain.CommitmentBroken})
 			st.EscalateNext = true
 			w.note(ctx, "promise_broken", "promise broken: escalating to the next rung",
 				map[string]any{"promise_id": p.ID, "broken_promises": st.BrokenPromises})
@@ -97,6 +99,7 @@ func (w *caseWorkflow) planStep(ctx workflow.Context) error {
 	plan := st.Plan
 	if plan.Next >= len(plan.Installments) {
 		st.Plan = nil
+		w.commit(domain.CommitmentStatus{PlanID: plan.ID, Status: domain.CommitmentCompleted})
 		w.note(ctx, "plan_completed", "every installment checked", map[string]any{"plan_id": plan.ID})
 		return nil
 	}
@@ -109,6 +112,7 @@ func (w *caseWorkflow) planStep(ctx workflow.Context) error {
 	if st.PaidCents-plan.PaidAtStart >= owed {
 		plan.Next++
 		plan.Reminded = max(plan.Reminded, plan.Next)
+		w.commit(domain.CommitmentStatus{PlanID: plan.ID, Installment: i + 1, Status: domain.CommitmentPaid})
 		w.note(ctx, "installment_paid", fmt.Sprintf("installment %d of %d paid", i+1, len(plan.Installments)),
 			map[string]any{"plan_id": plan.ID, "installment": i + 1})
 		return nil
@@ -131,6 +135,8 @@ func (w *caseWorkflow) planStep(ctx workflow.Context) error {
 	}
 	st.Plan = nil
 	st.EscalateNext = true
+	w.commit(domain.CommitmentStatus{PlanID: plan.ID, Installment: i + 1, Status: domain.CommitmentMissed})
+	w.commit(domain.CommitmentStatus{PlanID: plan.ID, Status: domain.CommitmentBroken})
 	w.note(ctx, "plan_broken", fmt.Sprintf("installment %d missed: plan broken, ladder resumes on the remaining balance", i+1),
 		map[string]any{"plan_id": plan.ID, "installment": i + 1, "balance_cents": st.BalanceCents})
 	return nil
@@ -277,10 +283,10 @@ func (w *caseWorkflow) executeRung(ctx workflow.Context, i int) error {
 		ch := channels[r.ChannelIndex]
 		in := w.attempt(ctx, i, ch)
 		var res domain.RungActionResult
-		queued, closing := 0, ""
+		var c carried
 		switch {
 		case acts:
-			queued, closing = w.withDoneRecord(ctx, i, ch, &in)
+			c = w.withDoneRecord(ctx, i, ch, &in)
 			if err := w.local(ctx, domain.ActivityActOnRung, fmt.Sprintf("%s by %s", step.Name, ch), in, &res); err != nil {
 				return fmt.Errorf("%s of %s: %w", step.Name, st.Facts.InvoiceID, err)
 			}
@@ -318,15 +324,15 @@ func (w *caseWorkflow) executeRung(ctx workflow.Context, i int) error {
 		}
 		switch {
 		case res.CallTask != nil:
-			return w.callRung(ctx, i, res, in.CallTask.DeadlineAt, acts, queued, closing)
+			return w.callRung(ctx, i, res, in.CallTask.DeadlineAt, acts, c)
 		case res.Handoff != nil:
 			st.HandoffID = res.Handoff.HandoffID
 			st.Status = domain.StatusAgency
-			w.rungDone(ctx, i, ch, res, queued, closing, map[string]any{"handoff_id": res.Handoff.HandoffID, "reference": res.Handoff.Reference})
+			w.rungDone(ctx, i, ch, res, c, map[string]any{"handoff_id": res.Handoff.HandoffID, "reference": res.Handoff.Reference})
 			return nil
 		case res.Send != nil && res.Send.Sent:
 			r.InteractionID = res.Send.InteractionID
-			w.rungDone(ctx, i, ch, res, queued, closing, map[string]any{"interaction_id": res.Send.InteractionID})
+			w.rungDone(ctx, i, ch, res, c, map[string]any{"interaction_id": res.Send.InteractionID})
 			return nil
 		default:
 			reason := "not sent"
@@ -386,7 +392,7 @@ func (w *caseWorkflow) attempt(ctx workflow.Context, i int, ch domain.Channel) d
 // and the pending task closing: ActOnRung writes it with the action, so a
 // rung costs no RecordCase. It returns what the record carries, for
 // recordedPending.
-func (w *caseWorkflow) withDoneRecord(ctx workflow.Context, i int, ch domain.Channel, in *domain.RungActionInput) (queued int, closing string) {
+func (w *caseWorkflow) withDoneRecord(ctx workflow.Context, i int, ch domain.Channel, in *domain.RungActionInput) carried {
 	// Work on a copy of the rungs: callers hold pointers into the originals.
 	saved, savedUntil := w.st, w.callUntil
 	w.st.Rungs = slices.Clone(w.st.Rungs)
@@ -401,14 +407,14 @@ func (w *caseWorkflow) withDoneRecord(ctx workflow.Context, i int, ch domain.Cha
 	case domain.ChannelAgency:
 		w.st.Status = domain.StatusAgency
 	}
-	rec := w.pendingRecord(ctx)
+	rec, c := w.pendingRecord(ctx)
 	r := w.st.Rungs[i]
 	in.Done = &rec
 	in.DoneEvent = domain.KeyedEvent{Key: in.Key(), Event: domain.TimelineEvent{
 		Kind: "step_done", Message: doneMessage(r.Step.Name, ch), At: workflow.Now(ctx),
 		Data: map[string]any{"rung": r.Step.Name, "channel": string(ch), "attempt": r.Attempts},
 	}}
-	return len(w.queue), rec.CloseTasks
+	return c
 }
 
 // actAlone runs the attempt's action as the channel's own activity (runs
@@ -461,10 +467,10 @@ func (w *caseWorkflow) pausedNow(ctx workflow.Context) bool {
 
 // rungDone marks rung i done on ch: when ActOnRung already wrote it, the
 // entries it carried leave the queue; otherwise its entry is queued.
-func (w *caseWorkflow) rungDone(ctx workflow.Context, i int, ch domain.Channel, res domain.RungActionResult, queued int, closing string, data map[string]any) {
+func (w *caseWorkflow) rungDone(ctx workflow.Context, i int, ch domain.Channel, res domain.RungActionResult, c carried, data map[string]any) {
 	if res.Recorded {
 		w.applyDone(ctx, i, ch)
-		w.recordedPending(queued, closing)
+		w.recordedPending(c)
 		w.dirty = true
 		return
 	}
@@ -508,7 +514,7 @@ func (w *caseWorkflow) callWaitUntil(ctx workflow.Context, i int, deadlineAt tim
 
 // callRung records the call task created and waits for its outcome until
 // the later of its deadline and the next rung's time, with a single timer.
-func (w *caseWorkflow) callRung(ctx workflow.Context, i int, res domain.RungActionResult, deadlineAt time.Time, acts bool, queued int, closing string) error {
+func (w *caseWorkflow) callRung(ctx workflow.Context, i int, res domain.RungActionResult, deadlineAt time.Time, acts bool, c carried) error {
 	st := &w.st
 	r := &st.Rungs[i]
 	task := res.CallTask
@@ -517,7 +523,7 @@ func (w *caseWorkflow) callRung(ctx workflow.Context, i int, res domain.RungActi
 	if task.CollectorID != "" {
 		st.Facts.CollectorID = task.CollectorID
 	}
-	w.rungDone(ctx, i, domain.ChannelCall, res, queued, closing, map[string]any{"task_id": task.TaskID})
+	w.rungDone(ctx, i, domain.ChannelCall, res, c, map[string]any{"task_id": task.TaskID})
 
 	w.callUntil = w.callWaitUntil(ctx, i, deadlineAt, acts)
 	defer func() { w.callUntil = time.Time{} }()

@@ -47,6 +47,8 @@ type CaseRecord struct {
 	// CloseTasks, when set, closes the case's open call tasks in the same
 	// transaction, with this reason.
 	CloseTasks string `json:"close_tasks,omitempty"`
+	// Commitments are the promises', plans' and installments' new statuses.
+	Commitments []CommitmentStatus `json:"commitments,omitempty"`
 }
 
 // KeyedEvent is a timeline entry with its idempotency key.

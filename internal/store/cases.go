@@ -79,6 +79,11 @@ func RecordCase(ctx context.Context, s *Store, workflowID string, r domain.CaseR
 				return err
 			}
 		}
+		for _, c := range r.Commitments {
+			if err := setCommitmentStatus(ctx, tx, r.InvoiceID, c); err != nil {
+				return err
+			}
+		}
 		if r.Event != nil {
 			if err := insertCaseEvent(ctx, tx, r, r.EventKey, *r.Event); err != nil {
 				return err
@@ -91,6 +96,31 @@ func RecordCase(ctx context.Context, s *Store, workflowID string, r domain.CaseR
 		}
 		return nil
 	})
+}
+
+// setCommitmentStatus writes a promise's, a plan's or an installment's
+// status. The rows are the API's: one not (yet) there is left alone. A
+// completed plan has every installment paid.
+func setCommitmentStatus(ctx context.Context, tx pgx.Tx, invoiceID string, c domain.CommitmentStatus) error {
+	var err error
+	switch {
+	case c.PromiseID != "":
+		_, err = tx.Exec(ctx, `UPDATE promises SET status = $3, resolved_at = coalesce(resolved_at, now())
+			WHERE id = $1 AND invoice_id = $2`, c.PromiseID, invoiceID, c.Status)
+	case c.PlanID != "" && c.Installment > 0:
+		_, err = tx.Exec(ctx, `UPDATE plan_installments s SET status = $3 FROM payment_plans p
+			WHERE s.plan_id = $1 AND s.seq = $2 AND p.id = s.plan_id AND p.invoice_id = $4`, c.PlanID, c.Installment, c.Status, invoiceID)
+	case c.PlanID != "":
+		_, err = tx.Exec(ctx, `UPDATE payment_plans SET status = $3, resolved_at = coalesce(resolved_at, now())
+			WHERE id = $1 AND invoice_id = $2`, c.PlanID, invoiceID, c.Status)
+		if err == nil && c.Status == domain.CommitmentCompleted {
+			_, err = tx.Exec(ctx, `UPDATE plan_installments SET status = 'paid' WHERE plan_id = $1 AND status = 'pending'`, c.PlanID)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("status %s of %s%s on invoice %s: %w", c.Status, c.PromiseID, c.PlanID, invoiceID, err)
+	}
+	return nil
 }
 
 // insertCaseEvent adds a timeline entry once per key.
