@@ -54,6 +54,7 @@ func (h *Handlers) Router() http.Handler {
 	r.Use(gin.Recovery())
 	anyRole := tokenauth.Require(h.Store.Pool, store.RoleCollector, store.RoleManager, store.RoleAdmin, store.RoleService)
 	deciders := tokenauth.Require(h.Store.Pool, store.RoleManager, store.RoleAdmin, store.RoleService)
+	r.GET("/v1/openapi.yaml", serveOpenAPI)
 	r.POST("/v1/disputes", anyRole, h.open)
 	r.GET("/v1/disputes/:id", anyRole, h.get)
 	r.POST("/v1/disputes/:id/comments", anyRole, h.comment)
