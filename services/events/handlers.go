@@ -70,13 +70,29 @@ const (
 // maxBody bounds a webhook body; SendGrid batches stay far below.
 const maxBody = 5 << 20
 
-// Routes returns the webhook endpoints.
+// route is one endpoint; the list is what the mux serves and what the
+// OpenAPI test compares with the document.
+type route struct {
+	method, path string
+	handler      http.HandlerFunc
+}
+
+func (h *Handlers) routes() []route {
+	return []route{
+		{http.MethodGet, "/v1/openapi.yaml", serveOpenAPI},
+		{http.MethodPost, "/v1/webhooks/sendgrid", h.sendGrid},
+		{http.MethodPost, "/v1/webhooks/twilio", h.twilio},
+		{http.MethodPost, "/v1/webhooks/postal", h.postal},
+		{http.MethodPost, "/v1/webhooks/agency", h.agency},
+	}
+}
+
+// Routes returns the webhook endpoints and the OpenAPI document.
 func (h *Handlers) Routes() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST /v1/webhooks/sendgrid", h.sendGrid)
-	mux.HandleFunc("POST /v1/webhooks/twilio", h.twilio)
-	mux.HandleFunc("POST /v1/webhooks/postal", h.postal)
-	mux.HandleFunc("POST /v1/webhooks/agency", h.agency)
+	for _, r := range h.routes() {
+		mux.HandleFunc(r.method+" "+r.path, r.handler)
+	}
 	return h.Metrics.count(mux)
 }
 
