@@ -252,6 +252,11 @@ func TestIntegrationDisputeBadRequestsWriteNothing(t *testing.T) {
 		{"comment on nothing", f.manager, "/v1/disputes/nope/comments", `{"body":"hi"}`, http.StatusNotFound, ""},
 		{"resolve nothing", f.manager, "/v1/disputes/nope/resolve", `{"outcome":"against"}`, http.StatusNotFound, ""},
 		{"bad outcome", f.manager, "/v1/disputes/nope/resolve", `{"outcome":"maybe"}`, http.StatusUnprocessableEntity, "outcome"},
+		// Bodies Postgres cannot store: a 400, not the INSERT's 500.
+		{"NUL in the reason", f.manager, "/v1/disputes", `{"invoice_id":"inv1","reason":"x\u0000"}`, http.StatusBadRequest, "body"},
+		{"lone surrogate in an attachment", f.manager, "/v1/disputes", `{"invoice_id":"inv1","reason":"x","attachments":[{"ref":"\ud800"}]}`, http.StatusBadRequest, "body"},
+		{"NUL in a comment", f.manager, "/v1/disputes/nope/comments", `{"body":"\u0000"}`, http.StatusBadRequest, "body"},
+		{"NUL in a note", f.manager, "/v1/disputes/nope/resolve", `{"outcome":"against","note":"\u0000"}`, http.StatusBadRequest, "body"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
