@@ -18,18 +18,17 @@ import (
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
-	"go.temporal.io/sdk/workflow"
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/relance/relance/activities"
 	"github.com/relance/relance/internal/caseclient"
 	"github.com/relance/relance/internal/caserelay"
+	"github.com/relance/relance/internal/caseworker"
 	"github.com/relance/relance/internal/config"
 	"github.com/relance/relance/internal/domain"
 	"github.com/relance/relance/internal/store"
 	"github.com/relance/relance/internal/temporalx"
 	"github.com/relance/relance/internal/testenv"
-	"github.com/relance/relance/workflows"
 )
 
 var dev testenv.Temporal
@@ -54,7 +53,6 @@ func newHarness(t *testing.T) *harness {
 	tc := dev.Client(t)
 	queue := "it-" + t.Name()
 	w := worker.New(tc, queue, worker.Options{})
-	w.RegisterWorkflowWithOptions(workflows.CollectionCase, workflow.RegisterOptions{Name: temporalx.CaseWorkflowType})
 	// The real channels on their outbox: nothing leaves the machine and
 	// nothing is written into the source tree.
 	outbox := t.TempDir()
@@ -67,10 +65,7 @@ func newHarness(t *testing.T) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	acts := activities.NewCaseActivities(st, domain.ContactRules{}, nil)
-	acts.Channels = channels
-	acts.Register(w)
-	channels.Register(w)
+	caseworker.Register(w, st, domain.ContactRules{}, channels, nil)
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
 	}

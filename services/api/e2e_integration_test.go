@@ -13,17 +13,15 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/worker"
-	"go.temporal.io/sdk/workflow"
 
 	"github.com/relance/relance/activities"
 	"github.com/relance/relance/internal/caseclient"
+	"github.com/relance/relance/internal/caseworker"
 	"github.com/relance/relance/internal/config"
 	"github.com/relance/relance/internal/domain"
 	"github.com/relance/relance/internal/intake"
 	"github.com/relance/relance/internal/store"
-	"github.com/relance/relance/internal/temporalx"
 	"github.com/relance/relance/internal/testenv"
-	"github.com/relance/relance/workflows"
 )
 
 var dev testenv.Temporal
@@ -60,8 +58,6 @@ func TestIntegrationEndToEnd(t *testing.T) {
 
 	queue := "api-e2e"
 	w := worker.New(tc, queue, worker.Options{})
-	w.RegisterWorkflowWithOptions(workflows.CollectionCase, workflow.RegisterOptions{Name: temporalx.CaseWorkflowType})
-	activities.NewCaseActivities(st, domain.ContactRules{}, logger).Register(w)
 	outbox := t.TempDir()
 	channels, err := activities.NewChannelActivities(config.NewEnv(func(name string) (string, bool) {
 		if name == "OUTBOX_DIR" {
@@ -72,7 +68,7 @@ func TestIntegrationEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	channels.Register(w)
+	caseworker.Register(w, st, domain.ContactRules{}, channels, logger)
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
 	}

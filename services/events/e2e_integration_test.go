@@ -15,16 +15,15 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"go.temporal.io/sdk/worker"
-	"go.temporal.io/sdk/workflow"
 
 	"github.com/relance/relance/activities"
 	"github.com/relance/relance/internal/caseclient"
+	"github.com/relance/relance/internal/caseworker"
 	"github.com/relance/relance/internal/config"
 	"github.com/relance/relance/internal/domain"
 	"github.com/relance/relance/internal/store"
 	"github.com/relance/relance/internal/temporalx"
 	"github.com/relance/relance/internal/testenv"
-	"github.com/relance/relance/workflows"
 )
 
 var dev testenv.Temporal
@@ -66,8 +65,6 @@ func TestIntegrationBounceReachesTheRunningCase(t *testing.T) {
 	tc := dev.Client(t)
 	queue := "events-e2e"
 	w := worker.New(tc, queue, worker.Options{})
-	w.RegisterWorkflowWithOptions(workflows.CollectionCase, workflow.RegisterOptions{Name: temporalx.CaseWorkflowType})
-	activities.NewCaseActivities(st, domain.ContactRules{}, nil).Register(w)
 	outbox := t.TempDir()
 	channels, err := activities.NewChannelActivities(config.NewEnv(func(k string) (string, bool) {
 		return outbox, k == "OUTBOX_DIR"
@@ -75,7 +72,7 @@ func TestIntegrationBounceReachesTheRunningCase(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	channels.Register(w)
+	caseworker.Register(w, st, domain.ContactRules{}, channels, nil)
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
 	}

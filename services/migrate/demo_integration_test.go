@@ -11,16 +11,14 @@ import (
 	"testing"
 
 	"go.temporal.io/sdk/worker"
-	"go.temporal.io/sdk/workflow"
 
 	"github.com/relance/relance/activities"
 	"github.com/relance/relance/internal/caseclient"
+	"github.com/relance/relance/internal/caseworker"
 	"github.com/relance/relance/internal/config"
 	"github.com/relance/relance/internal/domain"
 	"github.com/relance/relance/internal/store"
-	"github.com/relance/relance/internal/temporalx"
 	"github.com/relance/relance/internal/testenv"
-	"github.com/relance/relance/workflows"
 )
 
 var dev testenv.Temporal
@@ -37,8 +35,6 @@ func TestIntegrationDemoLoadsAndRerunsCleanly(t *testing.T) {
 	logger := slog.New(slog.DiscardHandler)
 	queue := "demo-test"
 	w := worker.New(tc, queue, worker.Options{})
-	w.RegisterWorkflowWithOptions(workflows.CollectionCase, workflow.RegisterOptions{Name: temporalx.CaseWorkflowType})
-	activities.NewCaseActivities(st, domain.ContactRules{}, logger).Register(w)
 	outbox := t.TempDir()
 	channels, err := activities.NewChannelActivities(config.NewEnv(func(n string) (string, bool) {
 		return outbox, n == "OUTBOX_DIR"
@@ -46,7 +42,7 @@ func TestIntegrationDemoLoadsAndRerunsCleanly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	channels.Register(w)
+	caseworker.Register(w, st, domain.ContactRules{}, channels, logger)
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
 	}

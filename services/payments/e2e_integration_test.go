@@ -11,17 +11,15 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/worker"
-	"go.temporal.io/sdk/workflow"
 
 	"github.com/relance/relance/activities"
 	"github.com/relance/relance/internal/caseclient"
 	"github.com/relance/relance/internal/caserelay"
+	"github.com/relance/relance/internal/caseworker"
 	"github.com/relance/relance/internal/config"
 	"github.com/relance/relance/internal/domain"
 	"github.com/relance/relance/internal/store"
-	"github.com/relance/relance/internal/temporalx"
 	"github.com/relance/relance/internal/testenv"
-	"github.com/relance/relance/workflows"
 )
 
 var dev testenv.Temporal
@@ -43,13 +41,11 @@ func TestIntegrationWebhookSettlesCaseEndToEnd(t *testing.T) {
 	tc := dev.Client(t)
 	queue := "payments-e2e"
 	w := worker.New(tc, queue, worker.Options{})
-	w.RegisterWorkflowWithOptions(workflows.CollectionCase, workflow.RegisterOptions{Name: temporalx.CaseWorkflowType})
-	activities.NewCaseActivities(f.st, domain.ContactRules{}, nil).Register(w)
 	channels, err := activities.NewChannelActivities(config.NewEnv(func(string) (string, bool) { return "", false }), f.st, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
-	channels.Register(w)
+	caseworker.Register(w, f.st, domain.ContactRules{}, channels, nil)
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
 	}

@@ -11,15 +11,14 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/worker"
-	"go.temporal.io/sdk/workflow"
 
 	"github.com/relance/relance/activities"
+	"github.com/relance/relance/internal/caseworker"
 	"github.com/relance/relance/internal/config"
 	"github.com/relance/relance/internal/domain"
 	"github.com/relance/relance/internal/service"
 	"github.com/relance/relance/internal/store"
 	"github.com/relance/relance/internal/temporalx"
-	"github.com/relance/relance/workflows"
 )
 
 func main() {
@@ -80,11 +79,7 @@ func run() error {
 	defer tc.Close()
 
 	register := func(w worker.Worker) {
-		w.RegisterWorkflowWithOptions(workflows.CollectionCase, workflow.RegisterOptions{Name: temporalx.CaseWorkflowType})
-		cases := activities.NewCaseActivities(st, s.rules, logger)
-		cases.Channels = channels // one ActOnRung per rung acts through them
-		cases.Register(w)
-		channels.Register(w)
+		caseworker.Register(w, st, s.rules, channels, logger)
 	}
 	workerDone := make(chan struct{})
 	go func() {
