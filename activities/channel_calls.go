@@ -92,7 +92,7 @@ func (a *ChannelActivities) CreateCallTask(ctx context.Context, in domain.CallTa
 	if now := a.now(); due.Before(now) {
 		due = now
 	}
-	due = calls.NextInWindow(due, loc, debtor.ContactWindowStart, debtor.ContactWindowEnd).UTC()
+	due = domain.NextInWindow(due, loc, debtor.ContactWindowStart, debtor.ContactWindowEnd).UTC()
 	deadline := in.DeadlineAt.UTC()
 	if !deadline.After(due) {
 		deadline = due.Add(48 * time.Hour)

@@ -106,18 +106,49 @@ func calendarAllows(f ContactFacts, t time.Time) (time.Time, string) {
 		}
 	case ChannelCall, ChannelSMS:
 		start, end := f.WindowStart, f.WindowEnd
-		if end <= start {
-			start, end = 8*60, 20*60
+		if start == 0 && end == 0 {
+			start, end = DefaultWindowStart, DefaultWindowEnd
 		}
-		minute := t.Hour()*60 + t.Minute()
-		midnight := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, t.Location())
-		switch {
-		case minute < start:
-			return midnight.Add(time.Duration(start) * time.Minute), "outside the debtor's contact window"
-		case minute >= end:
-			next := time.Date(t.Year(), t.Month(), t.Day()+1, 0, 0, 0, 0, t.Location())
-			return next.Add(time.Duration(start) * time.Minute), "outside the debtor's contact window"
+		if next := NextInWindow(t, t.Location(), start, end); next.After(t) {
+			return next, "outside the debtor's contact window"
 		}
 	}
 	return t, ""
+}
+
+// The default contact window: 8:00 to 20:00, debtor's local time.
+const (
+	DefaultWindowStart = 8 * 60
+	DefaultWindowEnd   = 20 * 60
+)
+
+// NextInWindow returns the first instant at or after t that falls inside
+// the window [startMin, endMin) (minutes after local midnight) in loc. A
+// window with start > end wraps past midnight; start == end means no
+// window. Openings are built with time.Date, so the window keeps its
+// wall-clock hours across daylight-saving changes.
+func NextInWindow(t time.Time, loc *time.Location, startMin, endMin int) time.Time {
+	if startMin == endMin {
+		return t
+	}
+	local := t.In(loc)
+	minute := local.Hour()*60 + local.Minute()
+	opening := func(day time.Time) time.Time {
+		y, m, d := day.Date()
+		return time.Date(y, m, d, startMin/60, startMin%60, 0, 0, loc)
+	}
+	if startMin < endMin {
+		switch {
+		case minute >= startMin && minute < endMin:
+			return t
+		case minute < startMin:
+			return opening(local)
+		default:
+			return opening(local.AddDate(0, 0, 1))
+		}
+	}
+	if minute >= startMin || minute < endMin {
+		return t
+	}
+	return opening(local)
 }
