@@ -9,12 +9,16 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
+	"sync/atomic"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
 )
 
 //go:embed migrations/*.sql
@@ -23,6 +27,11 @@ var migrations embed.FS
 // Store is the Postgres-backed repository of every aggregate.
 type Store struct {
 	Pool *pgxpool.Pool
+	// migrated is set once MigrateInBackground has applied the migrations;
+	// until then Ready reports the store not ready.
+	migrated atomic.Bool
+	// waitMigrations is set by MigrateInBackground.
+	waitMigrations atomic.Bool
 }
 
 // ErrNotFound is returned when a row asked for does not exist.
@@ -52,6 +61,44 @@ func (s *Store) Close() { s.Pool.Close() }
 // Ping checks the database answers (used by /readyz).
 func (s *Store) Ping(ctx context.Context) error { return s.Pool.Ping(ctx) }
 
+// Ready is the readiness check of a service: the database answers and,
+// when the service migrates in the background, the migrations are applied.
+func (s *Store) Ready(ctx context.Context) error {
+	if err := s.Pool.Ping(ctx); err != nil {
+		return err
+	}
+	if s.waitMigrations.Load() && !s.migrated.Load() {
+		return errors.New("migrations not applied yet")
+	}
+	return nil
+}
+
+// MigrateInBackground applies the migrations, retrying with backoff until
+// they succeed or ctx ends, so a service starts while Postgres is down
+// (reporting not ready) instead of crashing, and becomes ready once the
+// database is back and migrated.
+func (s *Store) MigrateInBackground(ctx context.Context, logger *slog.Logger) {
+	s.waitMigrations.Store(true)
+	go func() {
+		delay := 500 * time.Millisecond
+		for {
+			err := s.Migrate(ctx)
+			if err == nil {
+				s.migrated.Store(true)
+				logger.Info("migrations applied")
+				return
+			}
+			logger.Warn("migrations not applied, retrying", "err", err, "in", delay)
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(delay):
+			}
+			delay = min(2*delay, 15*time.Second)
+		}
+	}()
+}
+
 // Migrate applies every pending migration.
 func (s *Store) Migrate(ctx context.Context) error {
 	db := stdlib.OpenDBFromPool(s.Pool)
@@ -64,7 +111,13 @@ func migrate(ctx context.Context, db *sql.DB) error {
 	if err != nil {
 		return fmt.Errorf("migrations folder: %w", err)
 	}
-	provider, err := goose.NewProvider(goose.DialectPostgres, db, sub)
+	// Several services may start at once: an advisory lock makes one of
+	// them migrate while the others wait.
+	locker, err := lock.NewPostgresSessionLocker()
+	if err != nil {
+		return fmt.Errorf("migration lock: %w", err)
+	}
+	provider, err := goose.NewProvider(goose.DialectPostgres, db, sub, goose.WithSessionLocker(locker))
 	if err != nil {
 		return fmt.Errorf("migration provider: %w", err)
 	}

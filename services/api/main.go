@@ -51,9 +51,7 @@ func run() error {
 		return err
 	}
 	defer st.Close()
-	if err := st.Migrate(ctx); err != nil {
-		return err
-	}
+	st.MigrateInBackground(ctx, logger)
 	tc, err := temporalx.NewLazyClient(common.Temporal, logger)
 	if err != nil {
 		return err
@@ -72,7 +70,7 @@ func run() error {
 	srv := &service.Server{
 		Name: "api", Addr: common.HTTPAddr, Logger: logger, Registry: reg,
 		Checks: []service.Check{
-			{Name: "postgres", Fn: st.Ping},
+			{Name: "postgres", Fn: st.Ready},
 			{Name: "temporal", Fn: temporalx.CheckHealth(tc)},
 		},
 		Handler: api.Handler(),

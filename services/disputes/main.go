@@ -46,9 +46,7 @@ func run() error {
 		return err
 	}
 	defer st.Close()
-	if err := st.Migrate(ctx); err != nil {
-		return err
-	}
+	st.MigrateInBackground(ctx, logger)
 	tc, err := temporalx.NewLazyClient(common.Temporal, logger)
 	if err != nil {
 		return err
@@ -60,7 +58,7 @@ func run() error {
 	h := &Handlers{Store: st, Logger: logger}
 	srv := &service.Server{
 		Name: "disputes", Addr: common.HTTPAddr, Logger: logger, Registry: reg, Handler: h.Router(),
-		Checks: []service.Check{{Name: "postgres", Fn: st.Ping}, {Name: "temporal", Fn: temporalx.CheckHealth(tc)}},
+		Checks: []service.Check{{Name: "postgres", Fn: st.Ready}, {Name: "temporal", Fn: temporalx.CheckHealth(tc)}},
 	}
 	var wg sync.WaitGroup
 	if relaySettings.Enabled {

@@ -107,9 +107,7 @@ func run() error {
 		return err
 	}
 	defer st.Close()
-	if err := st.Migrate(ctx); err != nil {
-		return err
-	}
+	st.MigrateInBackground(ctx, logger)
 	tc, err := temporalx.NewLazyClient(common.Temporal, logger)
 	if err != nil {
 		return err
@@ -133,7 +131,7 @@ func run() error {
 	}
 	srv := &service.Server{
 		Name: "events", Addr: common.HTTPAddr, Logger: logger, Registry: reg, Handler: h.Routes(),
-		Checks: []service.Check{{Name: "postgres", Fn: st.Ping}, {Name: "temporal", Fn: temporalx.CheckHealth(tc)}},
+		Checks: []service.Check{{Name: "postgres", Fn: st.Ready}, {Name: "temporal", Fn: temporalx.CheckHealth(tc)}},
 	}
 	return srv.Run(ctx)
 }

@@ -69,9 +69,7 @@ func run() error {
 	if err := env.Err(); err != nil {
 		return err
 	}
-	if err := st.Migrate(ctx); err != nil {
-		return err
-	}
+	st.MigrateInBackground(ctx, logger)
 	tc, err := temporalx.NewLazyClient(s.common.Temporal, logger)
 	if err != nil {
 		return err
@@ -99,7 +97,7 @@ func run() error {
 	srv := service.Server{
 		Name: "worker", Addr: s.common.HTTPAddr, Logger: logger, Registry: service.NewRegistry(),
 		Checks: []service.Check{
-			{Name: "postgres", Fn: st.Ping},
+			{Name: "postgres", Fn: st.Ready},
 			{Name: "temporal", Fn: temporalx.CheckHealth(tc)},
 		},
 	}
