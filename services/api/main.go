@@ -14,12 +14,11 @@ import (
 	"io"
 	"os"
 
-	"github.com/relance/relance/internal/caseclient"
 	"github.com/relance/relance/internal/config"
 	"github.com/relance/relance/internal/intake"
+	"github.com/relance/relance/internal/process"
 	"github.com/relance/relance/internal/service"
 	"github.com/relance/relance/internal/store"
-	"github.com/relance/relance/internal/temporalx"
 )
 
 func main() {
@@ -42,40 +41,22 @@ func run() error {
 	if err := env.Err(); err != nil {
 		return err
 	}
-	logger := service.NewLogger("api", common.LogLevel)
 	ctx, stop := service.SignalContext()
 	defer stop()
-
-	st, err := store.Open(ctx, common.DatabaseURL)
+	p, err := process.Open(ctx, "api", common)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	st.MigrateInBackground(ctx, logger)
-	tc, err := temporalx.NewLazyClient(common.Temporal, logger)
-	if err != nil {
-		return err
-	}
-	defer tc.Close()
-	cases := &caseclient.Client{Temporal: tc, TaskQueue: common.Temporal.TaskQueue}
-
-	reg := service.NewRegistry()
+	defer p.Close()
+	cases := p.Cases()
 	api := &API{
-		Store:   st,
+		Store:   p.Store,
 		Cases:   cases,
-		Intake:  &intake.Importer{Store: st, Cases: cases, PreDue: preDue},
-		Logger:  logger,
-		Metrics: NewMetrics(reg),
+		Intake:  &intake.Importer{Store: p.Store, Cases: cases, PreDue: preDue},
+		Logger:  p.Logger,
+		Metrics: NewMetrics(p.Registry),
 	}
-	srv := &service.Server{
-		Name: "api", Addr: common.HTTPAddr, Logger: logger, Registry: reg,
-		Checks: []service.Check{
-			{Name: "postgres", Fn: st.Ready},
-			{Name: "temporal", Fn: temporalx.CheckHealth(tc)},
-		},
-		Handler: api.Handler(),
-	}
-	return srv.Run(ctx)
+	return p.Serve(ctx, api.Handler())
 }
 
 // tokenCommand creates or revokes an API token. The secret is printed

@@ -15,12 +15,10 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/relance/relance/internal/caseclient"
 	"github.com/relance/relance/internal/caserelay"
 	"github.com/relance/relance/internal/config"
+	"github.com/relance/relance/internal/process"
 	"github.com/relance/relance/internal/service"
-	"github.com/relance/relance/internal/store"
-	"github.com/relance/relance/internal/temporalx"
 )
 
 func main() {
@@ -37,35 +35,22 @@ func run() error {
 	if err := env.Err(); err != nil {
 		return err
 	}
-	logger := service.NewLogger("disputes", common.LogLevel)
 	ctx, stop := service.SignalContext()
 	defer stop()
-
-	st, err := store.Open(ctx, common.DatabaseURL)
+	p, err := process.Open(ctx, "disputes", common)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	st.MigrateInBackground(ctx, logger)
-	tc, err := temporalx.NewLazyClient(common.Temporal, logger)
-	if err != nil {
-		return err
-	}
-	defer tc.Close()
+	defer p.Close()
 
 	gin.SetMode(gin.ReleaseMode)
-	reg := service.NewRegistry()
-	h := &Handlers{Store: st, Logger: logger}
-	srv := &service.Server{
-		Name: "disputes", Addr: common.HTTPAddr, Logger: logger, Registry: reg, Handler: h.Router(),
-		Checks: []service.Check{{Name: "postgres", Fn: st.Ready}, {Name: "temporal", Fn: temporalx.CheckHealth(tc)}},
-	}
+	h := &Handlers{Store: p.Store, Logger: p.Logger}
 	var wg sync.WaitGroup
 	if relaySettings.Enabled {
-		relay := caserelay.New(st, &caseclient.Client{Temporal: tc, TaskQueue: common.Temporal.TaskQueue}, logger, relaySettings, reg, "disputes")
+		relay := caserelay.New(p.Store, p.Cases(), p.Logger, relaySettings, p.Registry, "disputes")
 		wg.Go(func() { _ = relay.Run(ctx) })
 	}
-	err = srv.Run(ctx)
+	err = p.Serve(ctx, h.Router())
 	stop()
 	wg.Wait()
 	return err

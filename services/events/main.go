@@ -35,9 +35,8 @@ import (
 
 	"github.com/relance/relance/internal/caseclient"
 	"github.com/relance/relance/internal/config"
+	"github.com/relance/relance/internal/process"
 	"github.com/relance/relance/internal/service"
-	"github.com/relance/relance/internal/store"
-	"github.com/relance/relance/internal/temporalx"
 	"github.com/relance/relance/internal/webhook"
 )
 
@@ -98,26 +97,17 @@ func run() error {
 	if err := errors.Join(env.Err(), err); err != nil {
 		return err
 	}
-	logger := service.NewLogger("events", common.LogLevel)
 	ctx, stop := service.SignalContext()
 	defer stop()
-
-	st, err := store.Open(ctx, common.DatabaseURL)
+	p, err := process.Open(ctx, "events", common)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	st.MigrateInBackground(ctx, logger)
-	tc, err := temporalx.NewLazyClient(common.Temporal, logger)
-	if err != nil {
-		return err
-	}
-	defer tc.Close()
-
-	reg := service.NewRegistry()
+	defer p.Close()
+	logger := p.Logger
 	h := &Handlers{
-		Store: st, Logger: logger, Metrics: NewMetrics(reg),
-		Cases:           caseSignaler{&caseclient.Client{Temporal: tc, TaskQueue: common.Temporal.TaskQueue}},
+		Store: p.Store, Logger: logger, Metrics: NewMetrics(p.Registry),
+		Cases:           caseSignaler{p.Cases()},
 		SendGridKey:     own.sendGridKey,
 		TwilioAuthToken: own.twilioToken,
 		PublicBaseURL:   own.publicBaseURL,
@@ -129,11 +119,7 @@ func run() error {
 		"postal": len(own.postalSecrets) > 0, "agency": len(own.agencySecrets) > 0} {
 		logger.Info("webhook endpoint", "path", "/v1/webhooks/"+name, "enabled", on)
 	}
-	srv := &service.Server{
-		Name: "events", Addr: common.HTTPAddr, Logger: logger, Registry: reg, Handler: h.Routes(),
-		Checks: []service.Check{{Name: "postgres", Fn: st.Ready}, {Name: "temporal", Fn: temporalx.CheckHealth(tc)}},
-	}
-	return srv.Run(ctx)
+	return p.Serve(ctx, h.Routes())
 }
 
 // caseSignaler signals through the case client; a case that has ended or

@@ -24,12 +24,10 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/relance/relance/internal/caseclient"
 	"github.com/relance/relance/internal/caserelay"
 	"github.com/relance/relance/internal/config"
+	"github.com/relance/relance/internal/process"
 	"github.com/relance/relance/internal/service"
-	"github.com/relance/relance/internal/store"
-	"github.com/relance/relance/internal/temporalx"
 	"github.com/relance/relance/internal/webhook"
 )
 
@@ -100,21 +98,14 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	logger := service.NewLogger("payments", common.LogLevel)
 	ctx, stop := service.SignalContext()
 	defer stop()
-
-	st, err := store.Open(ctx, common.DatabaseURL)
+	p, err := process.Open(ctx, "payments", common)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	st.MigrateInBackground(ctx, logger)
-	tc, err := temporalx.NewLazyClient(common.Temporal, logger)
-	if err != nil {
-		return err
-	}
-	defer tc.Close()
+	defer p.Close()
+	logger := p.Logger
 
 	if len(providers) == 0 {
 		logger.Warn("no webhook provider configured: set PAYMENTS_STRIPE_SECRETS and/or PAYMENTS_HMAC_SECRETS")
@@ -123,18 +114,13 @@ func run() error {
 		logger.Info("webhook endpoint", "path", "/v1/webhooks/"+name)
 	}
 	gin.SetMode(gin.ReleaseMode)
-	reg := service.NewRegistry()
-	h := &Handlers{Store: st, Providers: providers, Logger: logger, Webhooks: NewWebhookCounter(reg)}
-	srv := &service.Server{
-		Name: "payments", Addr: common.HTTPAddr, Logger: logger, Registry: reg, Handler: h.Router(),
-		Checks: []service.Check{{Name: "postgres", Fn: st.Ready}, {Name: "temporal", Fn: temporalx.CheckHealth(tc)}},
-	}
+	h := &Handlers{Store: p.Store, Providers: providers, Logger: logger, Webhooks: NewWebhookCounter(p.Registry)}
 	var wg sync.WaitGroup
 	if relaySettings.Enabled {
-		relay := caserelay.New(st, &caseclient.Client{Temporal: tc, TaskQueue: common.Temporal.TaskQueue}, logger, relaySettings, reg, "payments")
+		relay := caserelay.New(p.Store, p.Cases(), logger, relaySettings, p.Registry, "payments")
 		wg.Go(func() { _ = relay.Run(ctx) })
 	}
-	err = srv.Run(ctx)
+	err = p.Serve(ctx, h.Router())
 	stop()
 	wg.Wait()
 	return err

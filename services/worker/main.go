@@ -16,9 +16,8 @@ import (
 	"github.com/relance/relance/internal/caseworker"
 	"github.com/relance/relance/internal/config"
 	"github.com/relance/relance/internal/domain"
+	"github.com/relance/relance/internal/process"
 	"github.com/relance/relance/internal/service"
-	"github.com/relance/relance/internal/store"
-	"github.com/relance/relance/internal/temporalx"
 )
 
 func main() {
@@ -53,37 +52,33 @@ func readSettings(env *config.Env) settings {
 func run() error {
 	env := config.NewEnv(os.LookupEnv)
 	s := readSettings(env)
-	logger := service.NewLogger("worker", s.common.LogLevel)
+	if err := env.Err(); err != nil {
+		return err
+	}
 	ctx, stop := service.SignalContext()
 	defer stop()
-
-	st, err := store.Open(ctx, s.common.DatabaseURL)
+	p, err := process.Open(ctx, "worker", s.common)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	channels, err := activities.NewChannelActivities(env, st, logger)
+	defer p.Close()
+	logger := p.Logger
+	channels, err := activities.NewChannelActivities(env, p.Store, logger)
 	if err != nil {
 		return err
 	}
 	if err := env.Err(); err != nil {
 		return err
 	}
-	st.MigrateInBackground(ctx, logger)
-	tc, err := temporalx.NewLazyClient(s.common.Temporal, logger)
-	if err != nil {
-		return err
-	}
-	defer tc.Close()
 
 	register := func(w worker.Worker) {
-		caseworker.Register(w, st, s.rules, channels, logger)
+		caseworker.Register(w, p.Store, s.rules, channels, logger)
 	}
 	workerDone := make(chan struct{})
 	go func() {
 		defer close(workerDone)
 		runWorker(ctx, logger, func() worker.Worker {
-			w := worker.New(tc, s.common.Temporal.TaskQueue, worker.Options{
+			w := worker.New(p.Temporal, s.common.Temporal.TaskQueue, worker.Options{
 				MaxConcurrentWorkflowTaskExecutionSize:  s.workflowTasks,
 				MaxConcurrentActivityExecutionSize:      s.activities,
 				MaxConcurrentLocalActivityExecutionSize: s.localActivities,
@@ -94,14 +89,7 @@ func run() error {
 		})
 	}()
 
-	srv := service.Server{
-		Name: "worker", Addr: s.common.HTTPAddr, Logger: logger, Registry: service.NewRegistry(),
-		Checks: []service.Check{
-			{Name: "postgres", Fn: st.Ready},
-			{Name: "temporal", Fn: temporalx.CheckHealth(tc)},
-		},
-	}
-	err = srv.Run(ctx)
+	err = p.Serve(ctx, nil)
 	stop()
 	<-workerDone
 	return err
