@@ -30,6 +30,10 @@ const (
 	// an expired call is closed by the next projection write. It implies
 	// versionCallWaitsForNextRung, so new runs pay for one marker only.
 	versionActOnRung = "act-on-rung"
+	// versionHandoffKeepsEnd: a case that ended (paid, credited, written
+	// off, cancelled) while its agency handoff ran keeps its end. Asked only
+	// on that race, so other runs pay no marker.
+	versionHandoffKeepsEnd = "handoff-keeps-end"
 )
 
 // CollectionCase is the collection workflow of one invoice: it loads the

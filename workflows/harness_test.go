@@ -38,6 +38,8 @@ type fakeActs struct {
 	send    func(domain.SendInput) domain.SendResult
 	// during runs inside SendMessage (to race a message against a send).
 	during func(domain.SendInput)
+	// duringHandoff runs inside HandOffToAgency (to race a message against the handoff).
+	duringHandoff func()
 	// legacyChannels makes ActOnRung apply the contact rules only, as with
 	// a worker whose case activities have no channels wired.
 	legacyChannels bool
@@ -109,8 +111,12 @@ func (f *fakeActs) CloseTasks(in domain.CloseTasksInput) error {
 
 func (f *fakeActs) HandOffToAgency(in domain.HandoffInput) (domain.HandoffResult, error) {
 	f.mu.Lock()
-	defer f.mu.Unlock()
 	f.handoffs = append(f.handoffs, in)
+	during := f.duringHandoff
+	f.mu.Unlock()
+	if during != nil {
+		during()
+	}
 	return domain.HandoffResult{HandoffID: "ho-1", Reference: "AG-1"}, nil
 }
 

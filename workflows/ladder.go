@@ -327,7 +327,11 @@ func (w *caseWorkflow) executeRung(ctx workflow.Context, i int) error {
 			return w.callRung(ctx, i, res, in.CallTask.DeadlineAt, acts, c)
 		case res.Handoff != nil:
 			st.HandoffID = res.Handoff.HandoffID
-			st.Status = domain.StatusAgency
+			// A payment, credit or cancel that ended the case while the
+			// handoff ran stands: the case is not reopened as handed over.
+			if !w.finished() || workflow.GetVersion(ctx, versionHandoffKeepsEnd, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+				st.Status = domain.StatusAgency
+			}
 			w.rungDone(ctx, i, ch, res, c, map[string]any{"handoff_id": res.Handoff.HandoffID, "reference": res.Handoff.Reference})
 			return nil
 		case res.Send != nil && res.Send.Sent:
