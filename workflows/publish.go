@@ -80,16 +80,16 @@ func (w *caseWorkflow) details(ctx workflow.Context) string {
 	st := &w.st
 	var b strings.Builder
 	money := func(c int64) string { return domain.NewMoney(c, st.Facts.Currency).FormatFR() }
-	fmt.Fprintf(&b, "**%s** · invoice %s · balance %s", st.Status, st.Facts.InvoiceNumber, money(st.BalanceCents))
+	b.WriteString(fmt.Sprintf("**%s** · invoice %s · balance %s", st.Status, st.Facts.InvoiceNumber, money(st.BalanceCents)))
 	if d := st.DisputedCents(); d > 0 {
-		fmt.Fprintf(&b, " (disputed %s)", money(d))
+		b.WriteString(fmt.Sprintf(" (disputed %s)", money(d)))
 	}
-	fmt.Fprintf(&b, " · policy %s v%d\n\n", st.Facts.Policy.Name, st.Facts.Policy.Version)
+	b.WriteString(fmt.Sprintf(" · policy %s v%d\n\n", st.Facts.Policy.Name, st.Facts.Policy.Version))
 	if st.Pause != domain.PauseNone {
-		fmt.Fprintf(&b, "⏸ **paused** — %s\n\n", st.PauseReason)
+		b.WriteString(fmt.Sprintf("⏸ **paused** — %s\n\n", st.PauseReason))
 	}
 	if next := w.nextActionAt(ctx); !next.IsZero() {
-		fmt.Fprintf(&b, "Next action: %s\n\n", next.UTC().Format(time.RFC3339))
+		b.WriteString(fmt.Sprintf("Next action: %s\n\n", next.UTC().Format(time.RFC3339)))
 	}
 	b.WriteString("| | rung | action | status | note |\n|---|---|---|---|---|\n")
 	for i, r := range st.Rungs {
@@ -103,7 +103,7 @@ func (w *caseWorkflow) details(ctx workflow.Context) string {
 		case i == st.NextRung && !st.Status.Terminal():
 			mark, status = "➡", "next"
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", mark, r.Step.Name, r.Step.Action, status, r.Note)
+		b.WriteString(fmt.Sprintf("| %s | %s | %s | %s | %s |\n", mark, r.Step.Name, r.Step.Action, status, r.Note))
 	}
 	return b.String()
 }
