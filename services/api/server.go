@@ -22,6 +22,7 @@ import (
 	"github.com/relance/relance/internal/domain"
 	"github.com/relance/relance/internal/httpx"
 	"github.com/relance/relance/internal/intake"
+	"github.com/relance/relance/internal/pgtext"
 	"github.com/relance/relance/internal/store"
 )
 
@@ -313,6 +314,12 @@ func decode(c *gin.Context, v any) bool {
 	}
 	if len(strings.TrimSpace(string(body))) == 0 {
 		body = []byte("{}")
+	}
+	// Go decodes what Postgres cannot store (a \u0000 escape): refuse it
+	// here, before a case is updated and its audit line then fails.
+	if err := pgtext.CheckJSON(body); err != nil {
+		fieldProblem(c, http.StatusBadRequest, "body", err.Error())
+		return false
 	}
 	dec := json.NewDecoder(strings.NewReader(string(body)))
 	dec.DisallowUnknownFields()

@@ -1,0 +1,37 @@
+//go:build integration
+
+package main
+
+import (
+	"net/http"
+	"testing"
+)
+
+// A body Postgres cannot store (a \u0000 escape) is the caller's 400
+// naming body: before, the hold reached the case and then the audit line
+// failed (a write without its audit line, answered 500).
+func TestIntegrationUnstorableBodiesAreRefusedBeforeAnyWrite(t *testing.T) {
+	hs := newHarness(t)
+	hs.seedDebtors()
+	inv := hs.importInvoice(invoice("F-1", "d-alice", "2026-02-01", 100_00)).InvoiceID
+	audits := hs.count(`SELECT count(*) FROM audit_log`)
+	for _, c := range []struct{ who, path, body string }{
+		{"alice", "/v1/cases/" + inv + "/hold", `{"reason":"a\u0000b"}`},
+		{"alice", "/v1/cases/" + inv + "/notes", `{"text":"a\u0000b"}`},
+		{"service", "/v1/debtors", `{"id":"d-new","name":"a\u0000b"}`},
+	} {
+		r := hs.do(c.who, "POST", c.path, c.body)
+		if f := hs.expect(r, http.StatusBadRequest).problemField(t); f != "body" {
+			t.Errorf("%s: problem names %q, want body", c.path, f)
+		}
+	}
+	if n := hs.cases.updateCount(); n != 0 {
+		t.Errorf("%d updates reached the case", n)
+	}
+	if n := hs.count(`SELECT count(*) FROM audit_log`); n != audits {
+		t.Errorf("audit lines %d -> %d", audits, n)
+	}
+	if n := hs.count(`SELECT count(*) FROM case_events WHERE kind = 'note'`) + hs.count(`SELECT count(*) FROM debtors WHERE id = 'd-new'`); n != 0 {
+		t.Errorf("%d rows written", n)
+	}
+}
