@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/relance/relance/internal/domain"
+	"github.com/relance/relance/internal/pgtext"
 )
 
 // DateLayout is how calendar dates are written in every input.
@@ -73,8 +74,8 @@ func (in InvoiceInput) Validate() *domain.FieldError {
 	if in.AmountCents > maxAmountCents {
 		return &domain.FieldError{Field: "amount_cents", Reason: "is implausibly large (minor units expected)"}
 	}
-	if len(in.Description) > 2000 || !utf8.ValidString(in.Description) {
-		return &domain.FieldError{Field: "description", Reason: "must be valid UTF-8 of at most 2000 bytes"}
+	if len(in.Description) > 2000 || pgtext.CheckString(in.Description) != nil {
+		return &domain.FieldError{Field: "description", Reason: "must be valid UTF-8 without NUL, of at most 2000 bytes"}
 	}
 	if in.PaymentLink != "" {
 		u, perr := url.Parse(in.PaymentLink)

@@ -35,3 +35,29 @@ func TestIntegrationUnstorableBodiesAreRefusedBeforeAnyWrite(t *testing.T) {
 		t.Errorf("%d rows written", n)
 	}
 }
+// An invoice description with a NUL is rejected naming description, one
+// by one, in a JSON array and in a CSV file, instead of failing the whole
+// import with a 500.
+func TestIntegrationInvoiceDescriptionWithNULIsRejected(t *testing.T) {
+	hs := newHarness(t)
+	hs.seedDebtors()
+	body := invoice("F-NUL", "d-alice", "2026-02-01", 100)
+	body["description"] = "a\x00b"
+	if f := hs.expect(hs.do("service", "POST", "/v1/invoices", body), http.StatusUnprocessableEntity).problemField(t); f != "description" {
+		t.Errorf("single import: problem names %q", f)
+	}
+	csv := "number,debtor_id,issue_date,due_date,currency,amount_cents,description\n" +
+		"F-OK,d-alice,2026-01-01,2026-02-01,EUR,100,fine\n" +
+		"F-N2,d-alice,2026-01-01,2026-02-01,EUR,100,\"a\x00b\"\n"
+	var rep struct {
+		Created, Rejected int
+		Lines             []struct{ Number, Outcome, Field string }
+	}
+	hs.expect(hs.do("service", "POST", "/v1/invoices:bulk", csv, "Content-Type", "text/csv"), http.StatusOK).json(t, &rep)
+	if rep.Created != 1 || rep.Rejected != 1 || rep.Lines[1].Field != "description" {
+		t.Errorf("CSV report = %+v", rep)
+	}
+	if n := hs.count(`SELECT count(*) FROM invoices WHERE number IN ('F-NUL', 'F-N2')`); n != 0 {
+		t.Errorf("%d invoices with a NUL stored", n)
+	}
+}
