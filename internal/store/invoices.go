@@ -167,6 +167,20 @@ func InsertCreditNote(ctx context.Context, tx pgx.Tx, cn CreditNote) (out Credit
 	return out, true, nil
 }
 
+// GetCreditNote loads a credit note by ID; ErrNotFound when there is none.
+func GetCreditNote(ctx context.Context, q Querier, id string) (CreditNote, error) {
+	var cn CreditNote
+	err := q.QueryRow(ctx, `SELECT id, invoice_id, amount_cents, currency, reason, created_at FROM credit_notes WHERE id = $1`, id).
+		Scan(&cn.ID, &cn.InvoiceID, &cn.AmountCents, &cn.Currency, &cn.Reason, &cn.CreatedAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return CreditNote{}, fmt.Errorf("credit note %s: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return CreditNote{}, fmt.Errorf("load credit note %s: %w", id, err)
+	}
+	return cn, nil
+}
+
 // ListCreditNotes returns an invoice's credit notes, oldest first.
 func ListCreditNotes(ctx context.Context, q Querier, invoiceIDs []string) ([]CreditNote, error) {
 	rows, err := q.Query(ctx, `SELECT id, invoice_id, amount_cents, currency, reason, created_at FROM credit_notes

@@ -172,6 +172,21 @@ func (a *API) creditNote(c *gin.Context) {
 	if req.ID == "" {
 		req.ID = derivedID("cn_", inv.ID, key)
 	}
+	// The case's update ID is the note's ID, not scoped to the invoice: a
+	// note ID taken by another invoice or amount must stop here, before a
+	// case is credited for a note Postgres will refuse. The same note sent
+	// again is a retry, checked against the balance before it.
+	retry := false
+	if prev, err := store.GetCreditNote(c.Request.Context(), a.Store.Pool, req.ID); err == nil {
+		if prev.InvoiceID != inv.ID || prev.AmountCents != req.AmountCents {
+			fieldProblem(c, http.StatusConflict, "id", "a different credit note already has this ID")
+			return
+		}
+		retry = true
+	} else if !errors.Is(err, store.ErrNotFound) {
+		a.fail(c, err)
+		return
+	}
 	switch {
 	case len(req.ID) > 64:
 		invalid(c, "id", "is longer than 64 bytes")
@@ -179,7 +194,7 @@ func (a *API) creditNote(c *gin.Context) {
 	case req.AmountCents <= 0:
 		invalid(c, "amount_cents", "must be greater than zero")
 		return
-	case req.AmountCents > inv.BalanceCents:
+	case !retry && req.AmountCents > inv.BalanceCents:
 		invalid(c, "amount_cents", fmt.Sprintf("exceeds the balance of %d", inv.BalanceCents))
 		return
 	case inv.Status != "open":

@@ -61,3 +61,37 @@ func TestIntegrationInvoiceDescriptionWithNULIsRejected(t *testing.T) {
 		t.Errorf("%d invoices with a NUL stored", n)
 	}
 }
+// A client-chosen credit note ID already used on another invoice is a 409
+// before the case is asked: before, the other invoice's case was credited
+// and Postgres (credit note, balance, audit) was not.
+func TestIntegrationCreditNoteIDOfAnotherInvoiceNeverReachesTheCase(t *testing.T) {
+	hs := newHarness(t)
+	hs.seedDebtors()
+	a := hs.importInvoice(invoice("F-A", "d-alice", "2026-02-01", 100_00)).InvoiceID
+	b := hs.importInvoice(invoice("F-B", "d-alice", "2026-02-01", 100_00)).InvoiceID
+	hs.expect(hs.do("service", "POST", "/v1/invoices/"+a+"/credit-notes", map[string]any{"id": "AV-1", "amount_cents": 10_00}), http.StatusCreated)
+	updates := hs.cases.updateCount()
+	r := hs.do("service", "POST", "/v1/invoices/"+b+"/credit-notes", map[string]any{"id": "AV-1", "amount_cents": 10_00})
+	if f := hs.expect(r, http.StatusConflict).problemField(t); f != "id" {
+		t.Errorf("problem names %q, want id", f)
+	}
+	if n := hs.cases.updateCount(); n != updates {
+		t.Errorf("the credit reached invoice %s's case (%d updates, want %d)", b, n, updates)
+	}
+	if n := hs.count(`SELECT balance_cents FROM invoices WHERE id = $1`, b); n != 100_00 {
+		t.Errorf("balance of %s = %d", b, n)
+	}
+	// The same note sent again for its own invoice is still a harmless retry.
+	hs.expect(hs.do("service", "POST", "/v1/invoices/"+a+"/credit-notes", map[string]any{"id": "AV-1", "amount_cents": 10_00}), http.StatusCreated)
+	if n := hs.count(`SELECT balance_cents FROM invoices WHERE id = $1`, a); n != 90_00 {
+		t.Errorf("balance of %s after a retry = %d, want 9000", a, n)
+	}
+	// A note crediting the whole balance, retried, is still a retry and not
+	// a credit "beyond the balance" of what is now zero.
+	hs.expect(hs.do("service", "POST", "/v1/invoices/"+a+"/credit-notes", map[string]any{"id": "AV-2", "amount_cents": 90_00}), http.StatusCreated)
+	hs.expect(hs.do("service", "POST", "/v1/invoices/"+a+"/credit-notes", map[string]any{"id": "AV-2", "amount_cents": 90_00}), http.StatusCreated)
+	hs.expect(hs.do("service", "POST", "/v1/invoices/"+a+"/credit-notes", map[string]any{"id": "AV-3", "amount_cents": 1}), http.StatusUnprocessableEntity)
+	if n := hs.count(`SELECT balance_cents FROM invoices WHERE id = $1`, a); n != 0 {
+		t.Errorf("balance of %s after a full credit = %d, want 0", a, n)
+	}
+}
