@@ -297,6 +297,11 @@ func (a *API) plan(c *gin.Context) {
 			invalid(c, field+".amount_cents", "must be greater than zero")
 			return
 		}
+		// Bounded by the balance, 36 installments cannot overflow the sum.
+		if in.AmountCents > balance {
+			invalid(c, field+".amount_cents", fmt.Sprintf("exceeds the balance of %d", balance))
+			return
+		}
 		due, ok := a.future(c, field+".due_date", in.DueDate)
 		if !ok {
 			return

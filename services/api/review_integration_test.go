@@ -95,3 +95,23 @@ func TestIntegrationCreditNoteIDOfAnotherInvoiceNeverReachesTheCase(t *testing.T
 		t.Errorf("balance of %s after a full credit = %d, want 0", a, n)
 	}
 }
+// Installments whose int64 sum wraps around to the balance are refused:
+// before, two installments of MaxInt64 and one of balance+2 "summed" to
+// the balance and the plan reached the case.
+func TestIntegrationPlanInstallmentsCannotOverflowToTheBalance(t *testing.T) {
+	hs := newHarness(t)
+	hs.seedDebtors()
+	inv := hs.importInvoice(invoice("F-1", "d-alice", "2026-02-01", 100_00)).InvoiceID
+	body := `{"installments":[{"due_date":"2026-04-01","amount_cents":9223372036854775807},` +
+		`{"due_date":"2026-05-01","amount_cents":9223372036854775807},{"due_date":"2026-06-01","amount_cents":10002}]}`
+	r := hs.do("alice", "POST", "/v1/cases/"+inv+"/plan", body)
+	if f := hs.expect(r, http.StatusUnprocessableEntity).problemField(t); f != "installments[0].amount_cents" {
+		t.Errorf("problem names %q", f)
+	}
+	if n := hs.cases.updateCount(); n != 0 {
+		t.Errorf("the plan reached the case (%d updates)", n)
+	}
+	if n := hs.count(`SELECT count(*) FROM payment_plans`); n != 0 {
+		t.Errorf("%d plans stored", n)
+	}
+}
