@@ -35,6 +35,7 @@ func TestIntegrationUnstorableBodiesAreRefusedBeforeAnyWrite(t *testing.T) {
 		t.Errorf("%d rows written", n)
 	}
 }
+
 // An invoice description with a NUL is rejected naming description, one
 // by one, in a JSON array and in a CSV file, instead of failing the whole
 // import with a 500.
@@ -61,6 +62,7 @@ func TestIntegrationInvoiceDescriptionWithNULIsRejected(t *testing.T) {
 		t.Errorf("%d invoices with a NUL stored", n)
 	}
 }
+
 // A client-chosen credit note ID already used on another invoice is a 409
 // before the case is asked: before, the other invoice's case was credited
 // and Postgres (credit note, balance, audit) was not.
@@ -95,6 +97,7 @@ func TestIntegrationCreditNoteIDOfAnotherInvoiceNeverReachesTheCase(t *testing.T
 		t.Errorf("balance of %s after a full credit = %d, want 0", a, n)
 	}
 }
+
 // Installments whose int64 sum wraps around to the balance are refused:
 // before, two installments of MaxInt64 and one of balance+2 "summed" to
 // the balance and the plan reached the case.
