@@ -274,6 +274,9 @@ func (w *caseWorkflow) validateDispute(_ workflow.Context, d domain.DisputeUpdat
 	if d.AmountCents < 0 {
 		return reject("amount_cents", "must not be negative")
 	}
+	if slices.ContainsFunc(w.st.Disputes, func(x domain.Dispute) bool { return x.ID == d.ID }) {
+		return nil // delivered again: already open, applying it changes nothing
+	}
 	if d.AmountCents > w.st.DunnableCents() {
 		return reject("amount_cents", "exceeds the undisputed balance")
 	}
