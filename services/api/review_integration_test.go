@@ -5,6 +5,7 @@ package main
 import (
 	"net/http"
 	"testing"
+	"time"
 )
 
 // A body Postgres cannot store (a \u0000 escape) is the caller's 400
@@ -116,5 +117,33 @@ func TestIntegrationPlanInstallmentsCannotOverflowToTheBalance(t *testing.T) {
 	}
 	if n := hs.count(`SELECT count(*) FROM payment_plans`); n != 0 {
 		t.Errorf("%d plans stored", n)
+	}
+}
+
+// A completed task cannot be completed again with another outcome: the
+// case dedupes the update "task:<id>" and keeps the first outcome, so the
+// second used to rewrite the task row and store a promise the case never
+// got. The same completion retried answers 200 and writes nothing more.
+func TestIntegrationCompletedTaskKeepsItsOutcome(t *testing.T) {
+	hs := newHarness(t)
+	hs.seedDebtors()
+	inv := hs.importInvoice(invoice("F-1", "d-alice", "2026-03-01", 100_00)).InvoiceID
+	hs.addTask("t-1", inv, "d-alice", "c-alice", testNow.Add(-time.Hour))
+	hs.expect(hs.do("alice", "POST", "/v1/tasks/t-1/complete", map[string]any{"outcome": "no_answer"}), http.StatusOK)
+	hs.expect(hs.do("alice", "POST", "/v1/tasks/t-1/complete", map[string]any{"outcome": "no_answer"}), http.StatusOK)
+	r := hs.do("alice", "POST", "/v1/tasks/t-1/complete", map[string]any{
+		"outcome": "promise", "promise": map[string]any{"amount_cents": 100_00, "date": "2026-03-20"}})
+	hs.expect(r, http.StatusConflict)
+	if n := hs.count(`SELECT count(*) FROM tasks WHERE id = 't-1' AND outcome = 'no_answer'`); n != 1 {
+		t.Error("the task's outcome was rewritten")
+	}
+	if n := hs.count(`SELECT count(*) FROM promises WHERE invoice_id = $1`, inv); n != 0 {
+		t.Errorf("%d promises stored that the case never got", n)
+	}
+	if n := hs.count(`SELECT count(*) FROM audit_log WHERE action = 'task.complete'`); n != 1 {
+		t.Errorf("%d audit lines for one completion", n)
+	}
+	if n := hs.cases.updateCount(); n != 2 {
+		t.Errorf("%d updates, want 2 (the completion and its retry, same update ID)", n)
 	}
 }

@@ -175,6 +175,12 @@ func (a *API) completeTask(c *gin.Context) {
 		problem(c, httpx.NewProblem(http.StatusConflict, "the task is "+t.Status+": nothing was changed"))
 		return
 	}
+	// The case keeps the first outcome of "task:<id>" (the update is
+	// deduplicated): another outcome on a done task would contradict it.
+	if t.Status == "done" && t.Outcome != string(req.Outcome) {
+		problem(c, httpx.NewProblem(http.StatusConflict, "the task was completed as "+t.Outcome+": nothing was changed"))
+		return
+	}
 	if t.Status == "claimed" && t.ClaimedBy != taskOwner(c) && principal(c).Role == store.RoleCollector {
 		problem(c, httpx.NewProblem(http.StatusConflict, "the task is claimed by someone else"))
 		return
@@ -229,7 +235,12 @@ func (a *API) completeTask(c *gin.Context) {
 		a.caseFailed(c, err)
 		return
 	}
+	// A done task had its outcome recorded with the first completion; a
+	// retry only answers the case's state.
 	err = a.Store.InTx(ctx, func(tx pgx.Tx) error {
+		if t.Status == "done" {
+			return nil
+		}
 		var callback *time.Time
 		if !upd.CallbackAt.IsZero() {
 			callback = &upd.CallbackAt
