@@ -141,7 +141,17 @@ func (im *Importer) ImportInvoices(ctx context.Context, actor store.Actor, lines
 	err := im.Store.InTx(ctx, func(tx pgx.Tx) error {
 		toStart = toStart[:0]
 		debtors := map[string]*store.Debtor{}
+		// A number twice in one file is a contradiction for a person to
+		// resolve, not an update of the invoice the earlier line created.
+		firstLine := map[string]int{}
 		for i, l := range lines {
+			if l.Rejected == nil {
+				if first, dup := firstLine[l.Input.Number]; dup {
+					rep.Lines[i] = rejected(l, domain.FieldError{Field: "number", Reason: fmt.Sprintf("repeats line %d of this import", first)})
+					continue
+				}
+				firstLine[l.Input.Number] = l.Line
+			}
 			res, st, err := im.importLine(ctx, tx, actor, l, debtors)
 			if err != nil {
 				return fmt.Errorf("line %d: %w", l.Line, err)

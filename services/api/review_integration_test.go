@@ -147,3 +147,38 @@ func TestIntegrationCompletedTaskKeepsItsOutcome(t *testing.T) {
 		t.Errorf("%d updates, want 2 (the completion and its retry, same update ID)", n)
 	}
 }
+
+// An invoice number repeated inside one file is rejected on its later
+// line, naming the first: before, the later line silently "updated" the
+// invoice the earlier one created (here to another amount).
+func TestIntegrationBulkImportRejectsANumberRepeatedInTheFile(t *testing.T) {
+	hs := newHarness(t)
+	hs.seedDebtors()
+	csv := "\ufeffnumber;debtor_id;issue_date;due_date;currency;amount_cents\r\n" +
+		"F-D1;d-alice;2026-01-01;2026-02-01;EUR;100\r\n" +
+		"F-D2;d-alice;2026-01-01;2026-02-01;EUR;300\r\n" +
+		"F-D1;d-alice;2026-01-01;2026-02-01;EUR;200\r\n"
+	var rep struct {
+		Created, Updated, Rejected int
+		Lines                      []struct {
+			Line                   int
+			Number, Outcome, Field string
+			Reason                 string
+		}
+	}
+	hs.expect(hs.do("service", "POST", "/v1/invoices:bulk", csv, "Content-Type", "text/csv"), http.StatusOK).json(t, &rep)
+	last := rep.Lines[2]
+	if rep.Created != 2 || rep.Updated != 0 || rep.Rejected != 1 || last.Line != 4 || last.Outcome != "rejected" ||
+		last.Field != "number" || last.Reason != "repeats line 2 of this import" {
+		t.Errorf("report = %+v", rep)
+	}
+	if n := hs.count(`SELECT amount_cents FROM invoices WHERE number = 'F-D1'`); n != 100 {
+		t.Errorf("F-D1 amount = %d, want 100 (the first line's)", n)
+	}
+	// In a JSON array too, where lines are array positions.
+	body := []any{invoice("F-J1", "d-alice", "2026-02-01", 100), invoice("F-J1", "d-alice", "2026-02-01", 100)}
+	hs.expect(hs.do("service", "POST", "/v1/invoices:bulk", body), http.StatusOK).json(t, &rep)
+	if rep.Created != 1 || rep.Rejected != 1 || rep.Lines[1].Reason != "repeats line 1 of this import" {
+		t.Errorf("JSON report = %+v", rep)
+	}
+}
