@@ -43,14 +43,16 @@ func demoDebtors() []intake.DebtorInput {
 	}
 }
 
-func demoInvoices(today time.Time) []intake.Line {
+// demoInvoices is batch number batch of the demo invoices.
+func demoInvoices(today time.Time, batch int) []intake.Line {
 	inv := func(n int, debtor string, overdueDays int, cents int64, what string) intake.Line {
 		due := today.AddDate(0, 0, -overdueDays)
+		number := fmt.Sprintf("DEMO-B%03d-%02d", batch, n)
 		return intake.Line{Line: n, Input: intake.InvoiceInput{
-			Number: fmt.Sprintf("DEMO-2026-%04d", n), DebtorID: debtor,
+			Number: number, DebtorID: debtor,
 			IssueDate: due.AddDate(0, 0, -30).Format(intake.DateLayout), DueDate: due.Format(intake.DateLayout),
 			Currency: "EUR", AmountCents: cents, Description: what,
-			PaymentLink: fmt.Sprintf("https://pay.example/DEMO-2026-%04d", n),
+			PaymentLink: "https://pay.example/" + number,
 		}}
 	}
 	return []intake.Line{
@@ -63,9 +65,29 @@ func demoInvoices(today time.Time) []intake.Line {
 	}
 }
 
+// demoBatch is the batch of demo invoices to load: the latest while one of
+// its cases still runs (loading it again changes nothing), else a new one,
+// so every `make dev` has cases walking the ladder to watch.
+func demoBatch(ctx context.Context, st *store.Store) (int, error) {
+	var latest, open int
+	err := st.Pool.QueryRow(ctx, `
+		WITH demo AS (
+			SELECT substring(number FROM '^DEMO-B([0-9]+)-')::int AS batch, status FROM invoices WHERE number ~ '^DEMO-B[0-9]+-')
+		SELECT coalesce(max(batch), 0), count(*) FILTER (WHERE status = 'open' AND batch = (SELECT max(batch) FROM demo))
+		FROM demo`).Scan(&latest, &open)
+	if err != nil {
+		return 0, fmt.Errorf("find the demo batch: %w", err)
+	}
+	if latest == 0 || open == 0 {
+		return latest + 1, nil
+	}
+	return latest, nil
+}
+
 // loadDemo creates the demo collectors, debtors and invoices, starts their
-// cases and writes fresh demo tokens to tokensPath. Running it again
-// changes nothing but the tokens.
+// cases and writes fresh demo tokens to tokensPath. Running it again while
+// the demo cases run changes nothing but the tokens; once they have all
+// ended it loads a new batch of invoices.
 func loadDemo(ctx context.Context, st *store.Store, cases *caseclient.Client, tokensPath string, logger *slog.Logger) error {
 	for _, c := range []store.Collector{
 		{ID: "c-alice", Name: "Alice Moreau", Email: "alice@relance.example", Active: true},
@@ -82,7 +104,11 @@ func loadDemo(ctx context.Context, st *store.Store, cases *caseclient.Client, to
 			return fmt.Errorf("demo debtor %s: %w", d.ID, err)
 		}
 	}
-	rep, err := im.ImportInvoices(ctx, who, demoInvoices(time.Now()))
+	batch, err := demoBatch(ctx, st)
+	if err != nil {
+		return err
+	}
+	rep, err := im.ImportInvoices(ctx, who, demoInvoices(time.Now(), batch))
 	if err != nil {
 		return fmt.Errorf("demo invoices: %w", err)
 	}
@@ -91,7 +117,7 @@ func loadDemo(ctx context.Context, st *store.Store, cases *caseclient.Client, to
 			return fmt.Errorf("demo invoice %s: %s %s %s", l.Number, l.Field, l.Reason, l.CaseError)
 		}
 	}
-	logger.Info("demo invoices loaded", "created", rep.Created, "unchanged", rep.Unchanged, "updated", rep.Updated)
+	logger.Info("demo invoices loaded", "batch", batch, "created", rep.Created, "unchanged", rep.Unchanged, "updated", rep.Updated)
 
 	if err := store.RevokeTokensNamed(ctx, st.Pool, demoTokenPrefix); err != nil {
 		return err

@@ -73,6 +73,16 @@ func TestIntegrationDemoLoadsAndRerunsCleanly(t *testing.T) {
 	if n := count(`SELECT count(*) FROM cases`); n != 5 {
 		t.Errorf("%d cases, want 5", n)
 	}
+	// Once every demo case has ended, the next run brings a new batch to watch.
+	if _, err := st.Pool.Exec(ctx, `UPDATE invoices SET status = 'agency' WHERE status = 'open'`); err != nil {
+		t.Fatal(err)
+	}
+	if err := loadDemo(ctx, st, cases, tokens, logger); err != nil {
+		t.Fatalf("run after the cases ended: %v", err)
+	}
+	if n := count(`SELECT count(*) FROM invoices WHERE number LIKE 'DEMO-B002-%' AND status = 'open'`); n != 6 {
+		t.Errorf("%d open invoices in the second batch, want 6", n)
+	}
 	if n := count(`SELECT count(*) FROM channel_consents WHERE debtor_id = 'demo-garage' AND channel = 'email' AND NOT opted_in`); n != 1 {
 		t.Error("the garage is not opted out of e-mail")
 	}
