@@ -37,7 +37,8 @@ type WorkItem struct {
 	CompletedAt     *time.Time      `json:"completed_at,omitempty"`
 }
 
-// workSelect reads WorkItem; $1 is today's date. The priority score is
+// workSelect reads WorkItem, the score computed live (for one task or one
+// debtor's; the worklist ranks by the stored score); $1 is today's date. The priority score is
 // the balance in major units, raised by a thirtieth per day overdue and
 // multiplied by one plus the broken promises: a large, old debt whose
 // debtor already broke their word comes first.
@@ -55,19 +56,22 @@ const workSelect = `WITH w AS (
 		script, outcome, note, callback_at, completed_at
 	FROM w`
 
-func scanWorkItem(row pgx.Row) (WorkItem, error) {
+// scanWorkItem reads a row of workSelect or pageSelect; more receives the
+// columns after completed_at.
+func scanWorkItem(row pgx.Row, more ...any) (WorkItem, error) {
 	var w WorkItem
 	var script []byte
-	err := row.Scan(&w.TaskID, &w.Kind, &w.Status, &w.InvoiceID, &w.InvoiceNumber, &w.DebtorID, &w.DebtorName,
+	err := row.Scan(append([]any{&w.TaskID, &w.Kind, &w.Status, &w.InvoiceID, &w.InvoiceNumber, &w.DebtorID, &w.DebtorName,
 		&w.DebtorPortfolio, &w.CollectorID, &w.ClaimedBy, &w.DueAt, &w.DeadlineAt, &w.BalanceCents, &w.Currency,
-		&w.DaysOverdue, &w.BrokenPromises, &w.Score, &script, &w.Outcome, &w.Note, &w.CallbackAt, &w.CompletedAt)
+		&w.DaysOverdue, &w.BrokenPromises, &w.Score, &script, &w.Outcome, &w.Note, &w.CallbackAt, &w.CompletedAt}, more...)...)
 	w.Script = script
 	return w, err
 }
 
 // WorklistFilter selects the tasks due now.
 type WorklistFilter struct {
-	Now   time.Time
+	Now time.Time
+	// Today is the Paris date days overdue count from.
 	Today time.Time
 	// CollectorID limits the list to one collector's tasks (their own, or
 	// unassigned ones of their debtors); "" lists everyone's.
@@ -77,21 +81,95 @@ type WorklistFilter struct {
 	Limit     int
 }
 
-// Worklist returns open or claimed tasks due by f.Now, highest priority first.
+// liveTasks is the page of live tasks due by $2, best stored score first,
+// at most $4, hiding tasks claimed by someone other than $3 (when set). Each
+// branch walks one of the partial indexes of migration 00003 and stops
+// after $4 rows instead of ranking every open task.
+const (
+	liveDue   = `t.status IN ('open', 'claimed') AND t.due_at <= $2 AND ($3 = '' OR t.status = 'open' OR t.claimed_by = $3)`
+	pageOrder = ` ORDER BY t.priority DESC, t.due_at, t.id LIMIT $4`
+	allTasks  = `SELECT t.* FROM tasks t WHERE ` + liveDue + pageOrder
+	// A collector's page: their own tasks, and the unassigned tasks of the
+	// debtors in their portfolio.
+	portfolioTasks = `(SELECT t.* FROM tasks t WHERE t.collector_id = $5 AND ` + liveDue + pageOrder + `)
+		UNION ALL
+		(SELECT t.* FROM debtors pd JOIN tasks t ON t.debtor_id = pd.id AND t.collector_id IS NULL
+		WHERE pd.collector_id = $5 AND ` + liveDue + pageOrder + `)`
+)
+
+// pageSelect reads WorkItem over a page of tasks; $1 is today's date. The
+// score is the stored one, the days overdue and broken promises are
+// counted for the page's rows only. The last column says whether the
+// stored scores count from an older date than $1.
+func pageSelect(tasks string) string {
+	return `SELECT t.id, t.kind, t.status, t.invoice_id, i.number, t.debtor_id, d.name, coalesce(d.collector_id, ''),
+		coalesce(t.collector_id, ''), coalesce(t.claimed_by, ''), t.due_at, t.deadline_at,
+		coalesce(c.balance_cents, i.balance_cents), i.currency, greatest(0, $1::date - i.due_date),
+		(SELECT count(*) FROM promises p WHERE p.invoice_id = t.invoice_id AND p.status = 'broken')::int, t.priority,
+		t.script, coalesce(t.outcome, ''), t.note, t.callback_at, t.completed_at,
+		(SELECT day FROM task_priority_day) < $1::date
+	FROM (` + tasks + `) t JOIN invoices i ON i.id = t.invoice_id JOIN debtors d ON d.id = t.debtor_id
+	LEFT JOIN cases c ON c.invoice_id = t.invoice_id
+	ORDER BY t.priority DESC, t.due_at, t.id LIMIT $4`
+}
+
+// Worklist returns open or claimed tasks due by f.Now, highest priority
+// first. The first read of a new date reprices the live tasks for it
+// (RepriceTasks) and reads again.
 func Worklist(ctx context.Context, q Querier, f WorklistFilter) ([]WorkItem, error) {
-	sql := workSelect + ` WHERE status IN ('open', 'claimed') AND due_at <= $2
-		AND ($3 = '' OR task_collector = $3 OR (task_collector IS NULL AND debtor_collector = $3))
-		AND ($4 = '' OR status = 'open' OR claimed = $4)
-		ORDER BY score DESC, due_at, id LIMIT $5`
-	rows, err := q.Query(ctx, sql, f.Today.Format("2006-01-02"), f.Now, f.CollectorID, f.ClaimedBy, f.Limit)
-	if err != nil {
-		return nil, fmt.Errorf("worklist: %w", err)
+	items, stale, err := worklistPage(ctx, q, f)
+	if err != nil || !stale {
+		return items, err
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (WorkItem, error) { return scanWorkItem(r) })
-	if err != nil {
-		return nil, fmt.Errorf("worklist: %w", err)
+	repriced, err := RepriceTasks(ctx, q, f.Today)
+	if err != nil || !repriced {
+		// Another reader is repricing: until it commits, yesterday's
+		// ranking is served rather than waiting for it.
+		return items, err
 	}
-	return out, nil
+	items, _, err = worklistPage(ctx, q, f)
+	return items, err
+}
+
+func worklistPage(ctx context.Context, q Querier, f WorklistFilter) ([]WorkItem, bool, error) {
+	sql, args := pageSelect(allTasks), []any{f.Today.Format(time.DateOnly), f.Now, f.ClaimedBy, f.Limit}
+	if f.CollectorID != "" {
+		sql, args = pageSelect(portfolioTasks), append(args, f.CollectorID)
+	}
+	rows, err := q.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, false, fmt.Errorf("worklist: %w", err)
+	}
+	var stale bool
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (WorkItem, error) {
+		return scanWorkItem(r, &stale)
+	})
+	if err != nil {
+		return nil, false, fmt.Errorf("worklist: %w", err)
+	}
+	return out, stale, nil
+}
+
+// RepriceTasks recomputes the stored score of every live task for the
+// date today, unless they already count from it. One statement, guarded
+// by a transaction-scoped advisory lock taken without waiting: of
+// concurrent callers one reprices (true), the others return false at once.
+// Between two dates the triggers of migration 00003 keep the scores current.
+func RepriceTasks(ctx context.Context, q Querier, today time.Time) (bool, error) {
+	tag, err := q.Exec(ctx, `
+		WITH day AS (
+			UPDATE task_priority_day SET day = $1
+			WHERE day < $1 AND pg_try_advisory_xact_lock(hashtext('relance.task_priority_day'))
+			RETURNING day),
+		broken AS (SELECT invoice_id, count(*) AS n FROM promises WHERE status = 'broken' GROUP BY invoice_id)
+		UPDATE tasks t SET priority = task_priority(coalesce(c.balance_cents, i.balance_cents), i.due_date,
+				coalesce(b.n, 0), day.day), priority_date = day.day
+		FROM day, invoices i LEFT JOIN cases c ON c.invoice_id = i.id LEFT JOIN broken b ON b.invoice_id = i.id
+		WHERE i.id = t.invoice_id AND t.status IN ('open', 'claimed')`, today.Format(time.DateOnly))
+	if err != nil {
+		return false, fmt.Errorf("reprice tasks for %s: %w", today.Format(time.DateOnly), err)
+	}
+	return tag.RowsAffected() > 0, nil
 }
 
 // GetWorkItem loads one task; ErrNotFound when there is none.

@@ -53,6 +53,11 @@ func BenchmarkWorklist(b *testing.B) {
 	ctx := context.Background()
 	now := time.Date(2026, 3, 10, 10, 0, 0, 0, time.UTC)
 	today := time.Date(2026, 3, 10, 0, 0, 0, 0, time.UTC)
+	// The first read of the date reprices every open task; the benchmark
+	// measures the reads of the rest of the day.
+	if _, err := store.Worklist(ctx, st.Pool, store.WorklistFilter{Now: now, Today: today, Limit: 1}); err != nil {
+		b.Fatal(err)
+	}
 	for _, bc := range []struct{ name, collector string }{{"all", ""}, {"collector", "col_2"}} {
 		b.Run(bc.name, func(b *testing.B) {
 			f := store.WorklistFilter{Now: now, Today: today, CollectorID: bc.collector, ClaimedBy: bc.collector, Limit: 50}
