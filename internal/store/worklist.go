@@ -87,7 +87,7 @@ type WorklistFilter struct {
 // after $4 rows instead of ranking every open task.
 const (
 	liveDue   = `t.status IN ('open', 'claimed') AND t.due_at <= $2 AND ($3 = '' OR t.status = 'open' OR t.claimed_by = $3)`
-	pageOrder = ` ORDER BY t.priority DESC, t.due_at, t.id LIMIT $4`
+	pageOrder = ` ORDER BY t.score DESC, t.due_at, t.id LIMIT $4`
 	allTasks  = `SELECT t.* FROM tasks t WHERE ` + liveDue + pageOrder
 	// A collector's page: their own tasks, and the unassigned tasks of the
 	// debtors in their portfolio.
@@ -105,12 +105,12 @@ func pageSelect(tasks string) string {
 	return `SELECT t.id, t.kind, t.status, t.invoice_id, i.number, t.debtor_id, d.name, coalesce(d.collector_id, ''),
 		coalesce(t.collector_id, ''), coalesce(t.claimed_by, ''), t.due_at, t.deadline_at,
 		coalesce(c.balance_cents, i.balance_cents), i.currency, greatest(0, $1::date - i.due_date),
-		(SELECT count(*) FROM promises p WHERE p.invoice_id = t.invoice_id AND p.status = 'broken')::int, t.priority,
+		(SELECT count(*) FROM promises p WHERE p.invoice_id = t.invoice_id AND p.status = 'broken')::int, t.score,
 		t.script, coalesce(t.outcome, ''), t.note, t.callback_at, t.completed_at,
 		(SELECT day FROM task_priority_day) < $1::date
 	FROM (` + tasks + `) t JOIN invoices i ON i.id = t.invoice_id JOIN debtors d ON d.id = t.debtor_id
 	LEFT JOIN cases c ON c.invoice_id = t.invoice_id
-	ORDER BY t.priority DESC, t.due_at, t.id LIMIT $4`
+	ORDER BY t.score DESC, t.due_at, t.id LIMIT $4`
 }
 
 // Worklist returns open or claimed tasks due by f.Now, highest priority
@@ -162,7 +162,7 @@ func RepriceTasks(ctx context.Context, q Querier, today time.Time) (bool, error)
 			WHERE day < $1 AND pg_try_advisory_xact_lock(hashtext('relance.task_priority_day'))
 			RETURNING day),
 		broken AS (SELECT invoice_id, count(*) AS n FROM promises WHERE status = 'broken' GROUP BY invoice_id)
-		UPDATE tasks t SET priority = task_priority(coalesce(c.balance_cents, i.balance_cents), i.due_date,
+		UPDATE tasks t SET score = task_priority(coalesce(c.balance_cents, i.balance_cents), i.due_date,
 				coalesce(b.n, 0), day.day), priority_date = day.day
 		FROM day, invoices i LEFT JOIN cases c ON c.invoice_id = i.id LEFT JOIN broken b ON b.invoice_id = i.id
 		WHERE i.id = t.invoice_id AND t.status IN ('open', 'claimed')`, today.Format(time.DateOnly))

@@ -28,12 +28,13 @@ CREATE FUNCTION task_priority_day() RETURNS date LANGUAGE sql STABLE AS $$
 $$;
 -- +goose StatementEnd
 
-ALTER TABLE tasks ADD COLUMN priority_date date;
+-- score is the worklist's rank; priority stays the call channel's own figure.
+ALTER TABLE tasks ADD COLUMN score bigint NOT NULL DEFAULT 0, ADD COLUMN priority_date date;
 
 -- One invoice's live tasks, repriced for the current pricing day.
 -- +goose StatementBegin
 CREATE FUNCTION reprice_tasks_of(invoice text) RETURNS void LANGUAGE sql AS $$
-    UPDATE tasks t SET priority = task_priority(coalesce(c.balance_cents, i.balance_cents), i.due_date,
+    UPDATE tasks t SET score = task_priority(coalesce(c.balance_cents, i.balance_cents), i.due_date,
             (SELECT count(*) FROM promises p WHERE p.invoice_id = i.id AND p.status = 'broken'), task_priority_day()),
         priority_date = task_priority_day()
     FROM invoices i LEFT JOIN cases c ON c.invoice_id = i.id
@@ -47,7 +48,7 @@ BEGIN
     NEW.priority_date := task_priority_day();
     SELECT task_priority(coalesce(c.balance_cents, i.balance_cents), i.due_date,
                (SELECT count(*) FROM promises p WHERE p.invoice_id = i.id AND p.status = 'broken'), NEW.priority_date)
-    INTO NEW.priority
+    INTO NEW.score
     FROM invoices i LEFT JOIN cases c ON c.invoice_id = i.id WHERE i.id = NEW.invoice_id;
     RETURN NEW;
 END
@@ -86,7 +87,7 @@ CREATE TRIGGER invoices_reprice_tasks_upd AFTER UPDATE OF balance_cents, due_dat
     EXECUTE FUNCTION reprice_tasks_of_row();
 
 -- Existing tasks: priced now; the first worklist read reprices them for its date.
-UPDATE tasks t SET priority = task_priority(coalesce(c.balance_cents, i.balance_cents), i.due_date,
+UPDATE tasks t SET score = task_priority(coalesce(c.balance_cents, i.balance_cents), i.due_date,
         (SELECT count(*) FROM promises p WHERE p.invoice_id = i.id AND p.status = 'broken'), task_priority_day()),
     priority_date = task_priority_day()
 FROM invoices i LEFT JOIN cases c ON c.invoice_id = i.id
@@ -94,10 +95,10 @@ WHERE i.id = t.invoice_id AND t.status IN ('open', 'claimed');
 
 -- The worklist's page: live tasks by score, for everyone or one collector;
 -- unassigned tasks reached through their debtor's portfolio.
-CREATE INDEX tasks_live_priority_idx ON tasks (priority DESC, due_at, id) WHERE status IN ('open', 'claimed');
-CREATE INDEX tasks_live_collector_priority_idx ON tasks (collector_id, priority DESC, due_at, id)
+CREATE INDEX tasks_live_priority_idx ON tasks (score DESC, due_at, id) WHERE status IN ('open', 'claimed');
+CREATE INDEX tasks_live_collector_priority_idx ON tasks (collector_id, score DESC, due_at, id)
     WHERE status IN ('open', 'claimed');
-CREATE INDEX tasks_live_unassigned_debtor_idx ON tasks (debtor_id, priority DESC, due_at, id)
+CREATE INDEX tasks_live_unassigned_debtor_idx ON tasks (debtor_id, score DESC, due_at, id)
     WHERE status IN ('open', 'claimed') AND collector_id IS NULL;
 
 -- +goose Down
@@ -110,6 +111,6 @@ DROP TRIGGER cases_reprice_tasks_upd ON cases;
 DROP TRIGGER cases_reprice_tasks_ins ON cases;
 DROP TRIGGER tasks_price_new ON tasks;
 DROP FUNCTION reprice_tasks_of_row(), tasks_price_new(), reprice_tasks_of(text), task_priority_day();
-ALTER TABLE tasks DROP COLUMN priority_date;
+ALTER TABLE tasks DROP COLUMN score, DROP COLUMN priority_date;
 DROP TABLE task_priority_day;
 DROP FUNCTION task_priority(bigint, date, bigint, date);
