@@ -15,8 +15,10 @@ SERVICES  := api payments disputes events worker migrate
 all: $(TEMPORAL) build
 
 # The Temporal CLI dev server, pinned in tools/go.mod; built once (≈3 min on 2 cores).
+# GOWORK=off: in the workspace the app's newer Temporal API module would
+# replace the one the pinned server was built against, and it would not compile.
 $(TEMPORAL): tools/go.mod tools/go.sum
-	cd tools && $(GO) build -o ../$(TEMPORAL) github.com/temporalio/cli/cmd/temporal
+	cd tools && GOWORK=off $(GO) build -o ../$(TEMPORAL) github.com/temporalio/cli/cmd/temporal
 
 build:
 	@mkdir -p bin
