@@ -58,7 +58,7 @@ func TestTwilioKeyFromStatusCallbackAndPermanentStays(t *testing.T) {
 func TestPatternIsStablePerKey(t *testing.T) {
 	p := Pattern([]Fault{OK}, []Fault{Internal, OK}, []Fault{Permanent})
 	for _, key := range []string{"a", "b", "c", "d"} {
-		if p(key, 1) != p(key, 1) {
+		if first, again := p(key, 1), p(key, 1); first != again {
 			t.Fatalf("scenario of %q changes between calls", key)
 		}
 		if s := ScenarioOf(key, 3); s == 2 && p(key, 5) != Permanent {
