@@ -36,7 +36,7 @@ migrate: postgres
 dev: $(TEMPORAL) build postgres
 	DATABASE_URL='$(DB_URL)' deploy/local/dev.sh
 
-test: test-unit test-integration test-deploy
+test: lint test-unit test-integration test-deploy
 
 test-unit:
 	$(GO) test -count=1 ./...
