@@ -237,6 +237,13 @@ func (r *runner) sleeping(ctx context.Context) []report.Row {
 		func(string) any { return bare.LadderInput{Sleep: 24 * time.Hour, Timers: 1, Activities: 1} }); err != nil {
 		return []report.Row{missingRow(name, unit, math.NaN(), target, err)}
 	}
+	// Every bare workflow must have run its first task (started its timer)
+	// before memory is read; the last started is the last to run.
+	for deadline := time.Now().Add(5 * time.Minute); time.Now().Before(deadline); time.Sleep(time.Second) {
+		if h, err := stack.HistoryOf(ctx, r.e.Temporal, ids[len(ids)-1]); err == nil && h.Timers >= 1 {
+			break
+		}
+	}
 	base := settledRSS(ctx, func() (int64, error) { return bw.RSS() })
 	logf("baseline worker: idle %.0f MB, %d sleeping workflows %.0f MB", mb(idle), r.s.sleepingN, base)
 	ours, oursIdle, oursErr := r.sleepingOurs(ctx)
