@@ -11,7 +11,6 @@ import (
 	"github.com/relance/relance/internal/domain"
 	"github.com/relance/relance/internal/httpx"
 	"github.com/relance/relance/internal/store"
-	"github.com/relance/relance/internal/webhook"
 )
 
 // AgencyEvent is what a collection agency reports about a claim handed to
@@ -33,20 +32,8 @@ func (h *Handlers) agency(w http.ResponseWriter, r *http.Request) {
 		httpx.Write(w, httpx.NewProblem(http.StatusServiceUnavailable, "agency reports are not configured (AGENCY_SECRET)"))
 		return
 	}
-	body, ok := readBody(w, r)
+	body, ok := h.readSigned(w, r, h.AgencySecrets)
 	if !ok {
-		return
-	}
-	err := webhook.Stripe{Secrets: h.AgencySecrets, Tolerance: h.tolerance()}.VerifyHeader(r.Header.Get(SignatureHeader), body, h.now())
-	switch {
-	case errors.Is(err, webhook.ErrStale):
-		httpx.Write(w, httpx.NewProblem(http.StatusBadRequest, "timestamp outside the tolerance"))
-		return
-	case err != nil:
-		httpx.Write(w, httpx.NewProblem(http.StatusUnauthorized, "signature does not verify"))
-		return
-	}
-	if !storable(w, body) {
 		return
 	}
 	var ev AgencyEvent
@@ -83,7 +70,7 @@ func (h *Handlers) agency(w http.ResponseWriter, r *http.Request) {
 		report.At = h.now().UTC()
 	}
 	var handoff store.Handoff
-	err = h.Store.InTx(r.Context(), func(tx pgx.Tx) error {
+	err := h.Store.InTx(r.Context(), func(tx pgx.Tx) error {
 		var err error
 		if handoff, err = store.GetHandoff(r.Context(), tx, ev.Reference); err != nil {
 			return err

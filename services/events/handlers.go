@@ -110,6 +110,26 @@ func (h *Handlers) tolerance() time.Duration {
 	return webhook.DefaultTolerance
 }
 
+// readSigned reads a body signed with the `t=,v1=` HMAC scheme under one
+// of secrets and storable in Postgres; otherwise it answers (401 forged,
+// 400 stale or unstorable) and returns false.
+func (h *Handlers) readSigned(w http.ResponseWriter, r *http.Request, secrets [][]byte) ([]byte, bool) {
+	body, ok := readBody(w, r)
+	if !ok {
+		return nil, false
+	}
+	err := webhook.Stripe{Secrets: secrets, Tolerance: h.tolerance()}.VerifyHeader(r.Header.Get(SignatureHeader), body, h.now())
+	switch {
+	case errors.Is(err, webhook.ErrStale):
+		httpx.Write(w, httpx.NewProblem(http.StatusBadRequest, "timestamp outside the tolerance"))
+		return nil, false
+	case err != nil:
+		httpx.Write(w, httpx.NewProblem(http.StatusUnauthorized, "signature does not verify"))
+		return nil, false
+	}
+	return body, storable(w, body)
+}
+
 func readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 	if err != nil {
@@ -421,20 +441,8 @@ func (h *Handlers) postal(w http.ResponseWriter, r *http.Request) {
 		httpx.Write(w, httpx.NewProblem(http.StatusServiceUnavailable, "postal events are not configured (POSTAL_WEBHOOK_SECRETS)"))
 		return
 	}
-	body, ok := readBody(w, r)
+	body, ok := h.readSigned(w, r, h.PostalSecrets)
 	if !ok {
-		return
-	}
-	err := webhook.Stripe{Secrets: h.PostalSecrets, Tolerance: h.tolerance()}.VerifyHeader(r.Header.Get(SignatureHeader), body, h.now())
-	switch {
-	case errors.Is(err, webhook.ErrStale):
-		httpx.Write(w, httpx.NewProblem(http.StatusBadRequest, "timestamp outside the tolerance"))
-		return
-	case err != nil:
-		httpx.Write(w, httpx.NewProblem(http.StatusUnauthorized, "signature does not verify"))
-		return
-	}
-	if !storable(w, body) {
 		return
 	}
 	var ev PostalEvent
