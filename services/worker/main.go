@@ -34,6 +34,8 @@ type settings struct {
 	// Concurrency: workflow tasks are short (local activities run inside
 	// them), activities and local activities are mostly Postgres and HTTP.
 	workflowTasks, activities, localActivities int
+	// cachedCases bounds the sticky workflow cache.
+	cachedCases int
 }
 
 func readSettings(env *config.Env) settings {
@@ -46,6 +48,7 @@ func readSettings(env *config.Env) settings {
 		workflowTasks:   env.Int("WORKER_WORKFLOW_TASKS", 50),
 		activities:      env.Int("WORKER_ACTIVITIES", 50),
 		localActivities: env.Int("WORKER_LOCAL_ACTIVITIES", 100),
+		cachedCases:     env.Int("WORKER_CACHED_CASES", 1000),
 	}
 }
 
@@ -55,6 +58,10 @@ func run() error {
 	if err := env.Err(); err != nil {
 		return err
 	}
+	// Most cases sleep for days on a timer: keeping every one of them in
+	// the sticky cache costs memory for nothing (about 75 KB each), while
+	// replaying an evicted case's short history on wake-up is cheap.
+	worker.SetStickyWorkflowCacheSize(s.cachedCases)
 	ctx, stop := service.SignalContext()
 	defer stop()
 	p, err := process.Open(ctx, "worker", s.common)
