@@ -612,6 +612,10 @@ func TestIntegrationWorklistAndTaskCompletion(t *testing.T) {
 	if done.Task.Status != "done" || done.Task.Outcome != "promise" || done.Case.Stage != "after-complete-task" {
 		t.Errorf("response = %+v", done)
 	}
+	// The note, free text about a person, stays in Postgres, not in the workflow history.
+	if tc.Note != "" || done.Task.Note != "paiera le 20" {
+		t.Errorf("note sent to the case %q, kept on the task %q", tc.Note, done.Task.Note)
+	}
 	if n := hs.count(`SELECT count(*) FROM promises WHERE invoice_id = $1 AND promised_date = '2026-03-20'`, big); n != 1 {
 		t.Errorf("%d promise rows", n)
 	}

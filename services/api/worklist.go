@@ -230,7 +230,11 @@ func (a *API) completeTask(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
-	st, err := a.Cases.Update(ctx, t.InvoiceID, domain.UpdateCompleteTask, "task:"+t.TaskID, upd)
+	// The collector's note is free text about a person: it stays in
+	// Postgres (task row, call interaction) and out of the workflow history.
+	toCase := upd
+	toCase.Note = ""
+	st, err := a.Cases.Update(ctx, t.InvoiceID, domain.UpdateCompleteTask, "task:"+t.TaskID, toCase)
 	if err != nil {
 		a.caseFailed(c, err)
 		return
