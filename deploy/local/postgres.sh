@@ -64,6 +64,10 @@ case "${1:-start}" in
     mkdir -p "$dir" "$sock"
     chmod 755 "$root/.dev" 2>/dev/null || true
     if ready; then exit 0; fi
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      echo "port $port is taken by another server (another checkout's cluster?): stop it, or set RELANCE_PG_PORT or DATABASE_URL." >&2
+      exit 1
+    fi
     if [ ! -f "$data/PG_VERSION" ]; then
       as_owner "$bindir/initdb" -D "$data" -U relance --auth=trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
         || { echo "initdb failed, see $dir/initdb.log" >&2; exit 1; }
