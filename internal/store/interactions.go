@@ -287,14 +287,25 @@ func SetPhoneStatus(ctx context.Context, q Querier, debtorID, status string) err
 
 // InteractionsOfInvoice lists an invoice's interactions, oldest first.
 func InteractionsOfInvoice(ctx context.Context, q Querier, invoiceID string) ([]Interaction, error) {
-	rows, err := q.Query(ctx, `SELECT `+interactionColumns+` FROM interactions WHERE invoice_id = $1
-		ORDER BY created_at, id`, invoiceID)
+	return interactionsWhere(ctx, q, "invoice_id", invoiceID)
+}
+
+// InteractionsOfDebtor returns every message and call of a debtor, oldest first.
+func InteractionsOfDebtor(ctx context.Context, q Querier, debtorID string) ([]Interaction, error) {
+	return interactionsWhere(ctx, q, "debtor_id", debtorID)
+}
+
+// interactionsWhere lists the interactions whose column (a constant of
+// this package, never input) equals value, oldest first.
+func interactionsWhere(ctx context.Context, q Querier, column, value string) ([]Interaction, error) {
+	rows, err := q.Query(ctx, `SELECT `+interactionColumns+` FROM interactions WHERE `+column+` = $1
+		ORDER BY created_at, id`, value)
 	if err != nil {
-		return nil, fmt.Errorf("interactions of %s: %w", invoiceID, err)
+		return nil, fmt.Errorf("interactions of %s: %w", value, err)
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Interaction, error) { return scanInteraction(r) })
 	if err != nil {
-		return nil, fmt.Errorf("interactions of %s: %w", invoiceID, err)
+		return nil, fmt.Errorf("interactions of %s: %w", value, err)
 	}
 	return out, nil
 }

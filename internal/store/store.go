@@ -58,9 +58,6 @@ func Open(ctx context.Context, databaseURL string) (*Store, error) {
 // Close releases the pool.
 func (s *Store) Close() { s.Pool.Close() }
 
-// Ping checks the database answers (used by /readyz).
-func (s *Store) Ping(ctx context.Context) error { return s.Pool.Ping(ctx) }
-
 // Ready is the readiness check of a service: the database answers and,
 // when the service migrates in the background, the migrations are applied.
 func (s *Store) Ready(ctx context.Context) error {

@@ -207,19 +207,6 @@ func AddNote(ctx context.Context, q Querier, key, invoiceID, debtorID, author, t
 	return tag.RowsAffected() == 1, nil
 }
 
-// InteractionsOfDebtor returns every message and call of a debtor, oldest first.
-func InteractionsOfDebtor(ctx context.Context, q Querier, debtorID string) ([]Interaction, error) {
-	rows, err := q.Query(ctx, `SELECT `+interactionColumns+` FROM interactions WHERE debtor_id = $1 ORDER BY created_at, id`, debtorID)
-	if err != nil {
-		return nil, fmt.Errorf("interactions of %s: %w", debtorID, err)
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Interaction, error) { return scanInteraction(r) })
-	if err != nil {
-		return nil, fmt.Errorf("interactions of %s: %w", debtorID, err)
-	}
-	return out, nil
-}
-
 // PaymentView is a payment received from a debtor and where it went.
 type PaymentView struct {
 	ID               string           `json:"id"`
