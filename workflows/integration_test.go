@@ -254,6 +254,9 @@ func TestIntegrationPaid(t *testing.T) {
 	if err != nil || again.Facts.Policy.Name != "standard-b2b" || st.Status != domain.StatusActive {
 		t.Fatalf("second start: %+v %v", again.Status, err)
 	}
+	if err := h.cases.EnsureStarted(ctx, caseclient.StartRequest{InvoiceID: "inv-paid", Summary: "bulk"}); err != nil {
+		t.Fatalf("bulk start of a running case: %v", err)
+	}
 	var rej *caseclient.RejectedError
 	_, err = h.cases.Update(ctx, "inv-paid", domain.UpdatePayment, "bad-1", domain.PaymentUpdate{ID: "x", AmountCents: 100, Currency: "USD"})
 	if !errors.As(err, &rej) || rej.Field != "currency" {
@@ -286,6 +289,13 @@ func TestIntegrationPaid(t *testing.T) {
 	}
 	if st, err := h.cases.Start(ctx, "inv-paid", "re-import"); err != nil || st.Status != domain.StatusPaid {
 		t.Fatalf("re-import of a paid invoice: %+v %v, want the paid case back", st.Status, err)
+	}
+	// Bulk intake's start neither fails nor starts a second run on a closed case.
+	if err := h.cases.EnsureStarted(ctx, caseclient.StartRequest{InvoiceID: "inv-paid", Summary: "bulk re-import"}); err != nil {
+		t.Fatalf("bulk re-import of a paid invoice: %v", err)
+	}
+	if st, err := h.cases.State(ctx, "inv-paid"); err != nil || st.Status != domain.StatusPaid {
+		t.Fatalf("after the bulk re-import: %+v %v, want the paid case untouched", st.Status, err)
 	}
 	h.waitVisible(fmt.Sprintf(`InvoiceNumber = %q AND CaseStatus = "paid" AND AmountDueCents = 0`, number))
 	var status string

@@ -78,14 +78,10 @@ func (c *Client) Start(ctx context.Context, invoiceID string, summary string) (d
 	return c.StartCase(ctx, StartRequest{InvoiceID: invoiceID, Summary: summary})
 }
 
-// StartCase is Start with initial search attributes.
-func (c *Client) StartCase(ctx context.Context, req StartRequest) (domain.CaseState, error) {
-	if req.InvoiceID == "" {
-		return domain.CaseState{}, &RejectedError{Field: "invoice_id", Reason: "is required"}
-	}
-	id := temporalx.CaseWorkflowID(req.InvoiceID)
-	op := c.Temporal.NewWithStartWorkflowOperation(client.StartWorkflowOptions{
-		ID:                       id,
+// startOptions start a case at most once per invoice.
+func (c *Client) startOptions(req StartRequest) client.StartWorkflowOptions {
+	return client.StartWorkflowOptions{
+		ID:                       temporalx.CaseWorkflowID(req.InvoiceID),
 		TaskQueue:                c.TaskQueue,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		// A finished case stays finished: importing a paid invoice again
@@ -93,7 +89,35 @@ func (c *Client) StartCase(ctx context.Context, req StartRequest) (domain.CaseSt
 		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		StaticSummary:         truncate(req.Summary, 200),
 		TypedSearchAttributes: initialAttributes(req.Attributes),
-	}, temporalx.CaseWorkflowType, domain.CaseInput{InvoiceID: req.InvoiceID})
+	}
+}
+
+// EnsureStarted starts the case unless it runs or ran already, and returns
+// as soon as Temporal has recorded the start, without waiting for a worker
+// to pick it up. Bulk intake uses it: a thousand-line import then costs a
+// thousand start calls, not a thousand round trips through the worker.
+func (c *Client) EnsureStarted(ctx context.Context, req StartRequest) error {
+	if req.InvoiceID == "" {
+		return &RejectedError{Field: "invoice_id", Reason: "is required"}
+	}
+	_, err := c.Temporal.ExecuteWorkflow(ctx, c.startOptions(req), temporalx.CaseWorkflowType, domain.CaseInput{InvoiceID: req.InvoiceID})
+	var started *serviceerror.WorkflowExecutionAlreadyStarted
+	if errors.As(err, &started) {
+		return nil // the case ran and ended: nothing to start
+	}
+	if err != nil {
+		return fmt.Errorf("start case %s: %w", temporalx.CaseWorkflowID(req.InvoiceID), err)
+	}
+	return nil
+}
+
+// StartCase is Start with initial search attributes.
+func (c *Client) StartCase(ctx context.Context, req StartRequest) (domain.CaseState, error) {
+	if req.InvoiceID == "" {
+		return domain.CaseState{}, &RejectedError{Field: "invoice_id", Reason: "is required"}
+	}
+	id := temporalx.CaseWorkflowID(req.InvoiceID)
+	op := c.Temporal.NewWithStartWorkflowOperation(c.startOptions(req), temporalx.CaseWorkflowType, domain.CaseInput{InvoiceID: req.InvoiceID})
 	handle, err := c.Temporal.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
 		StartWorkflowOperation: op,
 		UpdateOptions: client.UpdateWorkflowOptions{

@@ -16,9 +16,10 @@ import (
 	"github.com/relance/relance/internal/store"
 )
 
-// CaseStarter starts a case idempotently (caseclient.Client in production).
+// CaseStarter starts a case idempotently without waiting for the worker
+// (caseclient.Client in production).
 type CaseStarter interface {
-	StartCase(ctx context.Context, req caseclient.StartRequest) (domain.CaseState, error)
+	EnsureStarted(ctx context.Context, req caseclient.StartRequest) error
 }
 
 // Outcome is what an import did with one line.
@@ -78,7 +79,8 @@ type Importer struct {
 	// Now and Location give "today" (time.Now and Europe/Paris when nil).
 	Now      func() time.Time
 	Location *time.Location
-	// StartParallelism bounds concurrent case starts (8 when zero).
+	// StartParallelism bounds concurrent case starts (16 when zero): each
+	// is one short call to Temporal.
 	StartParallelism int
 }
 
@@ -358,7 +360,7 @@ func (im *Importer) startCases(ctx context.Context, results []LineResult, todo [
 	}
 	n := im.StartParallelism
 	if n <= 0 {
-		n = 8
+		n = 16
 	}
 	sem := make(chan struct{}, n)
 	var wg sync.WaitGroup
@@ -370,7 +372,7 @@ func (im *Importer) startCases(ctx context.Context, results []LineResult, todo [
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			_, err := im.Cases.StartCase(ctx, caseclient.StartRequest{
+			err := im.Cases.EnsureStarted(ctx, caseclient.StartRequest{
 				InvoiceID: s.inv.ID,
 				Summary:   im.Summary(s.inv, s.debtor),
 				Attributes: caseclient.Attributes{

@@ -43,14 +43,14 @@ type fakeUpdate struct {
 	Arg                       any
 }
 
-func (f *fakeCases) StartCase(ctx context.Context, req caseclient.StartRequest) (domain.CaseState, error) {
+func (f *fakeCases) EnsureStarted(ctx context.Context, req caseclient.StartRequest) error {
 	f.mu.Lock()
 	f.starts = append(f.starts, req)
 	f.mu.Unlock()
 	_, err := f.st.Pool.Exec(ctx, `INSERT INTO cases (invoice_id, workflow_id, debtor_id, status, stage, policy_name, policy_version, balance_cents, currency)
 		SELECT id, 'invoice:' || id, debtor_id, 'active', 'started', 'standard-b2b', 1, balance_cents, currency FROM invoices WHERE id = $1
 		ON CONFLICT DO NOTHING`, req.InvoiceID)
-	return domain.CaseState{Status: domain.StatusActive}, err
+	return err
 }
 
 func (f *fakeCases) Update(ctx context.Context, invoiceID, name, updateID string, arg any) (domain.CaseState, error) {
