@@ -2,6 +2,8 @@
 // formal notices (mises en demeure), statements of account and agency
 // pack summaries. Text is set in DejaVu Sans, embedded in the binary as a
 // UTF-8 TrueType font, so accents and € render and stay extractable.
+//
+//go:generate go run ./fonts/subset -src fonts/src -dst fonts
 package letter
 
 import (
@@ -17,11 +19,14 @@ import (
 )
 
 // DejaVu Sans (Bitstream Vera licence, see fonts/LICENSE: free to embed
-// and redistribute). fpdf embeds only the glyphs a letter uses.
+// and redistribute), cut down by fonts/subset to the scripts and symbols
+// letters to European debtors use: fpdf parses the whole font for every
+// letter, so each code point the font maps costs time on every render.
+// fpdf embeds only the glyphs a letter uses. See fonts/README.md.
 var (
-	//go:embed fonts/DejaVuSans.ttf
+	//go:embed fonts/DejaVuSansLetter.ttf
 	regularTTF []byte
-	//go:embed fonts/DejaVuSans-Bold.ttf
+	//go:embed fonts/DejaVuSansLetter-Bold.ttf
 	boldTTF []byte
 )
 
