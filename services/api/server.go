@@ -24,6 +24,7 @@ import (
 	"github.com/relance/relance/internal/intake"
 	"github.com/relance/relance/internal/pgtext"
 	"github.com/relance/relance/internal/store"
+	"github.com/relance/relance/internal/tokenauth"
 )
 
 // Cases is what the API asks of the collection workflow
@@ -81,7 +82,7 @@ func (a *API) Handler() *gin.Engine {
 	})
 	r.GET("/v1/openapi.yaml", serveOpenAPI)
 
-	v1 := r.Group("/v1", a.authenticate)
+	v1 := r.Group("/v1", tokenauth.Authenticate(tokenauth.NewVerifier(a.Store.Pool)))
 	everyone := []string{store.RoleCollector, store.RoleManager, store.RoleAdmin, store.RoleService}
 	intakeRoles := []string{store.RoleService, store.RoleManager, store.RoleAdmin}
 	workers := []string{store.RoleCollector, store.RoleManager, store.RoleAdmin}
@@ -169,33 +170,13 @@ func (a *API) observe(c *gin.Context) {
 		a.Metrics.latency.WithLabelValues(route, c.Request.Method, status).Observe(elapsed.Seconds())
 	}
 	attrs := []any{"method", c.Request.Method, "route", route, "status", c.Writer.Status(), "duration", elapsed}
-	if p, ok := c.Get(principalKey); ok {
-		attrs = append(attrs, "token", p.(store.APIToken).ID)
+	if tok := tokenauth.Token(c); tok.ID != "" {
+		attrs = append(attrs, "token", tok.ID)
+	}
+	if len(c.Errors) > 0 {
+		attrs = append(attrs, "err", c.Errors.String())
 	}
 	a.Logger.Info("request", attrs...)
-}
-
-const principalKey = "relance.principal"
-
-func (a *API) authenticate(c *gin.Context) {
-	secret, ok := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
-	if !ok || strings.TrimSpace(secret) == "" {
-		c.Header("WWW-Authenticate", `Bearer realm="relance"`)
-		problem(c, httpx.NewProblem(http.StatusUnauthorized, "send Authorization: Bearer <token>"))
-		return
-	}
-	tok, err := store.LookupToken(c.Request.Context(), a.Store.Pool, strings.TrimSpace(secret))
-	if errors.Is(err, store.ErrTokenInvalid) {
-		c.Header("WWW-Authenticate", `Bearer realm="relance", error="invalid_token"`)
-		problem(c, httpx.NewProblem(http.StatusUnauthorized, "unknown or revoked token"))
-		return
-	}
-	if err != nil {
-		a.fail(c, err)
-		return
-	}
-	c.Set(principalKey, tok)
-	c.Next()
 }
 
 func allow(roles ...string) gin.HandlerFunc {
@@ -211,11 +192,7 @@ func allow(roles ...string) gin.HandlerFunc {
 	}
 }
 
-func principal(c *gin.Context) store.APIToken {
-	v, _ := c.Get(principalKey)
-	tok, _ := v.(store.APIToken)
-	return tok
-}
+func principal(c *gin.Context) store.APIToken { return tokenauth.Token(c) }
 
 func actor(c *gin.Context) store.Actor {
 	tok := principal(c)

@@ -52,8 +52,9 @@ func resolveUpdateID(disputeID string) string { return "dispute:" + disputeID + 
 func (h *Handlers) Router() http.Handler {
 	r := gin.New()
 	r.Use(gin.Recovery())
-	anyRole := tokenauth.Require(h.Store.Pool, store.RoleCollector, store.RoleManager, store.RoleAdmin, store.RoleService)
-	deciders := tokenauth.Require(h.Store.Pool, store.RoleManager, store.RoleAdmin, store.RoleService)
+	tokens := tokenauth.NewVerifier(h.Store.Pool)
+	anyRole := tokenauth.Require(tokens, store.RoleCollector, store.RoleManager, store.RoleAdmin, store.RoleService)
+	deciders := tokenauth.Require(tokens, store.RoleManager, store.RoleAdmin, store.RoleService)
 	r.GET("/v1/openapi.yaml", serveOpenAPI)
 	r.POST("/v1/disputes", anyRole, h.open)
 	r.GET("/v1/disputes/:id", anyRole, h.get)

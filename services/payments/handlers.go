@@ -61,7 +61,7 @@ func (h *Handlers) Router() http.Handler {
 	r.Use(gin.Recovery())
 	r.GET("/v1/openapi.yaml", serveOpenAPI)
 	r.POST("/v1/webhooks/:provider", h.webhook)
-	r.POST("/v1/payments", tokenauth.Require(h.Store.Pool, store.RoleService, store.RoleAdmin), h.postPayment)
+	r.POST("/v1/payments", tokenauth.Require(tokenauth.NewVerifier(h.Store.Pool), store.RoleService, store.RoleAdmin), h.postPayment)
 	r.NoRoute(func(c *gin.Context) { httpx.Write(c.Writer, httpx.NewProblem(http.StatusNotFound, "no such route")) })
 	return r
 }
