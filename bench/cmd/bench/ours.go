@@ -75,9 +75,9 @@ func (o *ladderOurs) round(ctx context.Context, round, n int) (float64, int, err
 		return 0, 0, err
 	}
 	t0 := time.Now()
-	// A case start waits for its first workflow task (UpdateWithStart), so
-	// more callers than for the baseline's plain starts keep the server busy.
-	if _, err := o.driver.StartAll(ctx, ids, 4*o.r.s.concurrency); err != nil {
+	// Cases start the way bulk intake starts them: plain starts, like the
+	// baseline's.
+	if _, err := o.driver.StartAll(ctx, ids, o.r.s.concurrency); err != nil {
 		return 0, 0, err
 	}
 	res, err := o.driver.WaitStatus(ctx, ids, domain.StatusAgency, 2*time.Minute)

@@ -69,15 +69,16 @@ func NewDriver(c client.Client, db *pgxpool.Pool) *Driver {
 		StartTimeout: 30 * time.Second, RetryFor: 5 * time.Minute}
 }
 
-// StartAll starts every case with conc callers, retrying each start while a
-// worker or the database is away.
+// StartAll starts every case with conc callers the way bulk intake does
+// (without waiting for the worker), retrying each start while Temporal is
+// away.
 func (d *Driver) StartAll(ctx context.Context, ids []string, conc int) (time.Duration, error) {
 	t0 := time.Now()
 	err := stack.ForEach(ctx, ids, conc, func(ctx context.Context, id string) error {
 		deadline := time.Now().Add(d.RetryFor)
 		for {
 			sctx, cancel := context.WithTimeout(ctx, d.StartTimeout)
-			_, err := d.Cases.StartCase(sctx, caseclient.StartRequest{InvoiceID: id, Summary: "bench " + id})
+			err := d.Cases.EnsureStarted(sctx, caseclient.StartRequest{InvoiceID: id, Summary: "bench " + id})
 			cancel()
 			if err == nil || ctx.Err() != nil {
 				return err

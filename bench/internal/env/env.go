@@ -87,6 +87,8 @@ func (e *Env) startTemporal(ctx context.Context, log io.Writer) error {
 		ExtraArgs: []string{
 			"--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=off",
 			"--dynamic-config-value", "frontend.enableUpdateWorkflowExecution=true",
+			"--dynamic-config-value", "matching.numTaskqueueReadPartitions=1",
+			"--dynamic-config-value", "matching.numTaskqueueWritePartitions=1",
 		},
 		ClientOptions: &client.Options{HostPort: addr, Namespace: "default"},
 	})
