@@ -38,6 +38,8 @@ while read -r name type; do sa_flags+=(--search-attribute "$name=$type"); done <
 bin/temporal server start-dev \
   --db-filename .dev/temporal.db \
   --sqlite-pragma journal_mode=wal --sqlite-pragma synchronous=off \
+  --dynamic-config-value matching.numTaskqueueReadPartitions=1 \
+  --dynamic-config-value matching.numTaskqueueWritePartitions=1 \
   --ip 127.0.0.1 --port 7233 --ui-port 8233 --log-level warn \
   "${sa_flags[@]}" >.dev/logs/temporal.log 2>&1 &
 pids+=($!)
