@@ -137,7 +137,9 @@ func (h *Handlers) open(c *gin.Context) {
 		if err != nil {
 			return err
 		}
-		if err := h.inPortfolio(ctx, tx, tok, inv.DebtorID); err != nil {
+		if err := h.inPortfolio(ctx, tx, tok, inv.DebtorID); errors.Is(err, errNotInPortfolio) {
+			return unknownInvoice(in.InvoiceID, in.InvoiceNumber)
+		} else if err != nil {
 			return err
 		}
 		if inv.Status != "open" && inv.Status != "agency" {
@@ -207,17 +209,26 @@ func (h *Handlers) open(c *gin.Context) {
 	c.JSON(status, gin.H{"dispute": out})
 }
 
+// unknownInvoice answers a request naming an invoice the caller cannot see,
+// on the field it was named by.
+func unknownInvoice(id, number string) error {
+	if id != "" {
+		return fieldProblem(http.StatusUnprocessableEntity, "invoice_id", "no such invoice")
+	}
+	return fieldProblem(http.StatusUnprocessableEntity, "invoice_number", "no such invoice")
+}
+
 // lockInvoice finds the invoice by ID or number and locks it.
 func lockInvoice(ctx context.Context, tx pgx.Tx, id, number string) (store.Invoice, error) {
-	field, inv, err := "invoice_id", store.Invoice{}, error(nil)
+	var inv store.Invoice
+	var err error
 	if id != "" {
 		inv, err = store.GetInvoiceForUpdate(ctx, tx, id)
 	} else {
-		field = "invoice_number"
 		inv, err = store.GetInvoiceByNumberForUpdate(ctx, tx, number)
 	}
 	if errors.Is(err, store.ErrNotFound) {
-		return store.Invoice{}, fieldProblem(http.StatusUnprocessableEntity, field, "no such invoice")
+		return store.Invoice{}, unknownInvoice(id, number)
 	}
 	if err != nil {
 		return store.Invoice{}, err
@@ -227,6 +238,11 @@ func lockInvoice(ctx context.Context, tx pgx.Tx, id, number string) (store.Invoi
 	}
 	return inv, nil
 }
+
+// errNotInPortfolio is a collector reaching for another portfolio's debtor.
+// Callers answer it exactly as for a missing invoice or dispute, so a
+// collector cannot learn what exists outside their portfolio.
+var errNotInPortfolio = errors.New("debtor not in the caller's portfolio")
 
 // inPortfolio lets a collector act only on its own debtors.
 func (h *Handlers) inPortfolio(ctx context.Context, q store.Querier, tok store.APIToken, debtorID string) error {
@@ -238,7 +254,7 @@ func (h *Handlers) inPortfolio(ctx context.Context, q store.Querier, tok store.A
 		return err
 	}
 	if d.CollectorID != tok.CollectorID {
-		return problem{httpx.NewProblem(http.StatusForbidden, "this debtor is not in your portfolio")}
+		return errNotInPortfolio
 	}
 	return nil
 }
@@ -256,7 +272,9 @@ func (h *Handlers) loadDispute(ctx context.Context, q store.Querier, tok store.A
 	if err != nil {
 		return store.Dispute{}, store.Invoice{}, err
 	}
-	if err := h.inPortfolio(ctx, q, tok, inv.DebtorID); err != nil {
+	if err := h.inPortfolio(ctx, q, tok, inv.DebtorID); errors.Is(err, errNotInPortfolio) {
+		return store.Dispute{}, store.Invoice{}, problem{httpx.NewProblem(http.StatusNotFound, "no dispute "+id)}
+	} else if err != nil {
 		return store.Dispute{}, store.Invoice{}, err
 	}
 	return d, inv, nil

@@ -236,7 +236,8 @@ func TestIntegrationDisputeBadRequestsWriteNothing(t *testing.T) {
 	}{
 		{"no token", "", "/v1/disputes", `{"invoice_id":"inv1","reason":"x"}`, http.StatusUnauthorized, ""},
 		{"unknown token", "rl_nope", "/v1/disputes", `{"invoice_id":"inv1","reason":"x"}`, http.StatusUnauthorized, ""},
-		{"other collector's debtor", f.bob, "/v1/disputes", `{"invoice_id":"inv1","reason":"x"}`, http.StatusForbidden, ""},
+		// Answered as an unknown invoice: a collector learns nothing of other portfolios.
+		{"other collector's debtor", f.bob, "/v1/disputes", `{"invoice_id":"inv1","reason":"x"}`, http.StatusUnprocessableEntity, "invoice_id"},
 		{"malformed JSON", f.manager, "/v1/disputes", `{"invoice_id":`, http.StatusBadRequest, "body"},
 		{"unknown field", f.manager, "/v1/disputes", `{"invoice_id":"inv1","reason":"x","amount":5}`, http.StatusBadRequest, "amount"},
 		{"wrong type", f.manager, "/v1/disputes", `{"invoice_id":"inv1","reason":"x","amount_cents":"5"}`, http.StatusBadRequest, "amount_cents"},
@@ -276,8 +277,8 @@ func TestIntegrationDisputeBadRequestsWriteNothing(t *testing.T) {
 	if res := f.post(f.alice, "/v1/disputes/"+id+"/comments", `{"body":""}`); res.Code != http.StatusUnprocessableEntity {
 		t.Fatalf("empty comment: %d", res.Code)
 	}
-	if res := f.post(f.bob, "/v1/disputes/"+id+"/comments", `{"body":"not mine"}`); res.Code != http.StatusForbidden {
-		t.Fatalf("bob on alice's dispute: %d", res.Code)
+	if res := f.post(f.bob, "/v1/disputes/"+id+"/comments", `{"body":"not mine"}`); res.Code != http.StatusNotFound {
+		t.Fatalf("bob on alice's dispute: %d, want 404 as for a dispute that does not exist", res.Code)
 	}
 	f.wantCounts(before)
 }
