@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"go.temporal.io/sdk/worker"
 
@@ -70,6 +71,15 @@ func TestIntegrationDemoLoadsAndRerunsCleanly(t *testing.T) {
 		}
 	}
 	// Five overdue invoices run a case; the one due next month does not yet.
+	// Intake starts cases without waiting for the worker: each case is in
+	// the projection once it has loaded its facts.
+	cased := 0
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if cased = count(`SELECT count(*) FROM cases`); cased >= 5 {
+			break
+		}
+	}
+	time.Sleep(500 * time.Millisecond) // a sixth case would show up by now
 	if n := count(`SELECT count(*) FROM cases`); n != 5 {
 		t.Errorf("%d cases, want 5", n)
 	}
