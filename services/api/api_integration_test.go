@@ -63,6 +63,11 @@ func (f *fakeCases) Update(ctx context.Context, invoiceID, name, updateID string
 	return domain.CaseState{Status: domain.StatusPaused, Stage: "after-" + name, BalanceCents: 123456}, nil
 }
 
+// State answers the state the last update returned, as a case would.
+func (f *fakeCases) State(ctx context.Context, invoiceID string) (domain.CaseState, error) {
+	return domain.CaseState{Status: domain.StatusPaused, Stage: "after-state", BalanceCents: 123456}, nil
+}
+
 func (f *fakeCases) lastUpdate(t *testing.T) fakeUpdate {
 	t.Helper()
 	f.mu.Lock()
@@ -599,14 +604,14 @@ func TestIntegrationWorklistAndTaskCompletion(t *testing.T) {
 		t.Fatal("an invalid completion reached the case")
 	}
 
-	// A promise: the case gets the update "task:<id>", the task row is done.
+	// A promise: the case gets the update "task:<id>:promise", the task row is done.
 	var done CompleteResponse
 	hs.expect(hs.do("alice", "POST", "/v1/tasks/t-big/complete", map[string]any{
 		"outcome": "promise", "note": "paiera le 20", "promise": map[string]any{"amount_cents": 5_000_00, "date": "2026-03-20"},
 	}), http.StatusOK).json(t, &done)
 	u := hs.cases.lastUpdate(t)
 	tc, ok := u.Arg.(domain.TaskCompletion)
-	if u.Name != domain.UpdateCompleteTask || u.UpdateID != "task:t-big" || !ok || tc.Promise == nil || tc.Promise.AmountCents != 5_000_00 {
+	if u.Name != domain.UpdateCompleteTask || u.UpdateID != "task:t-big:promise" || !ok || tc.Promise == nil || tc.Promise.AmountCents != 5_000_00 {
 		t.Fatalf("update = %+v", u)
 	}
 	if done.Task.Status != "done" || done.Task.Outcome != "promise" || done.Case.Stage != "after-complete-task" {

@@ -9,6 +9,8 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -173,6 +175,58 @@ func TestIntegrationEndToEnd(t *testing.T) {
 	}
 	// Actions on the finished case are refused with 409 and change nothing.
 	hs.expect(hs.do("alice", "POST", "/v1/cases/"+inv+"/hold", map[string]any{"reason": "trop tard"}), http.StatusConflict)
+
+	// Two completions of one call task at once, with different outcomes: the
+	// case keeps one, the other answers 409, and the task row says the same
+	// as the case.
+	hs.expect(hs.do("service", "POST", "/v1/invoices:bulk", []any{invoice("F-E2E-2", "d-e2e", due, 500_00)}), http.StatusOK).json(t, &rep)
+	inv2 := rep.Lines[0].InvoiceID
+	var task2 store.WorkItem
+	eventually(t, 60*time.Second, "the second invoice's call task", func() bool {
+		var wl Worklist
+		hs.expect(hs.do("alice", "GET", "/v1/worklist", nil), http.StatusOK).json(t, &wl)
+		for _, it := range wl.Items {
+			if it.InvoiceID == inv2 && it.Kind == "call" {
+				task2 = it
+				return true
+			}
+		}
+		return false
+	})
+	outcomes := []string{"reached", "no_answer"}
+	codes := make([]int, len(outcomes))
+	var wg sync.WaitGroup
+	for i, o := range outcomes {
+		wg.Go(func() {
+			codes[i] = hs.do("alice", "POST", "/v1/tasks/"+task2.TaskID+"/complete", map[string]any{"outcome": o}).Code
+		})
+	}
+	wg.Wait()
+	winner := slices.Index(codes, http.StatusOK)
+	if winner < 0 || codes[1-winner] != http.StatusConflict {
+		t.Fatalf("concurrent completions answered %v, want one 200 and one 409", codes)
+	}
+	var outcome string
+	if err := st.Pool.QueryRow(ctx, `SELECT coalesce(outcome, '') FROM tasks WHERE id = $1`, task2.TaskID).Scan(&outcome); err != nil || outcome != outcomes[winner] {
+		t.Errorf("task row outcome %q (%v), want the accepted %q", outcome, err, outcomes[winner])
+	}
+	eventually(t, 30*time.Second, "the completion on the case timeline", func() bool {
+		kinds, err := store.CaseEventKinds(ctx, st.Pool, inv2)
+		return err == nil && slices.Contains(kinds, "task_completed")
+	})
+	if kinds, _ := store.CaseEventKinds(ctx, st.Pool, inv2); countKind(kinds, "task_completed") != 1 {
+		t.Errorf("case timeline %v: want one task_completed", kinds)
+	}
+}
+
+func countKind(kinds []string, kind string) int {
+	n := 0
+	for _, k := range kinds {
+		if k == kind {
+			n++
+		}
+	}
+	return n
 }
 
 // errorsIsClosed: after the first delivery the case has ended, so later

@@ -6,6 +6,9 @@ import (
 	"net/http"
 	"testing"
 	"time"
+
+	"github.com/relance/relance/internal/caseclient"
+	"github.com/relance/relance/internal/domain"
 )
 
 // A body Postgres cannot store (a \u0000 escape) is the caller's 400
@@ -121,9 +124,8 @@ func TestIntegrationPlanInstallmentsCannotOverflowToTheBalance(t *testing.T) {
 }
 
 // A completed task cannot be completed again with another outcome: the
-// case dedupes the update "task:<id>" and keeps the first outcome, so the
-// second used to rewrite the task row and store a promise the case never
-// got. The same completion retried answers 200 and writes nothing more.
+// case keeps the first outcome, so the second used to rewrite the task row
+// and store a promise the case never got. The same completion retried answers 200 and writes nothing more.
 func TestIntegrationCompletedTaskKeepsItsOutcome(t *testing.T) {
 	hs := newHarness(t)
 	hs.seedDebtors()
@@ -145,6 +147,36 @@ func TestIntegrationCompletedTaskKeepsItsOutcome(t *testing.T) {
 	}
 	if n := hs.cases.updateCount(); n != 2 {
 		t.Errorf("%d updates, want 2 (the completion and its retry, same update ID)", n)
+	}
+}
+
+// Two collectors completing one task at once with different outcomes: the
+// case applies the first update that reaches it and refuses the other (its
+// task is no longer open). The refused one answers 409 and writes nothing,
+// though it read the task as open; the first writes the task row.
+func TestIntegrationConcurrentCompletionLosingAtTheCaseWritesNothing(t *testing.T) {
+	hs := newHarness(t)
+	hs.seedDebtors()
+	inv := hs.importInvoice(invoice("F-1", "d-alice", "2026-03-01", 100_00)).InvoiceID
+	hs.addTask("t-1", inv, "d-alice", "c-alice", testNow.Add(-time.Hour))
+	// The other completion got to the case first: it refuses this one.
+	hs.cases.err = &caseclient.RejectedError{Field: "task_id", Reason: "is not the case's open call task"}
+	r := hs.do("alice", "POST", "/v1/tasks/t-1/complete", map[string]any{
+		"outcome": "promise", "promise": map[string]any{"amount_cents": 100_00, "date": "2026-03-20"}})
+	hs.expect(r, http.StatusConflict)
+	if n := hs.count(`SELECT count(*) FROM tasks WHERE id = 't-1' AND status = 'open' AND outcome IS NULL`); n != 1 {
+		t.Error("the refused completion wrote the task row")
+	}
+	if n := hs.count(`SELECT count(*) FROM promises WHERE invoice_id = $1`, inv); n != 0 {
+		t.Errorf("%d promises stored that the case refused", n)
+	}
+	if n := hs.count(`SELECT count(*) FROM audit_log WHERE action = 'task.complete'`); n != 0 {
+		t.Errorf("%d audit lines for a refused completion", n)
+	}
+	// Each outcome is its own update: the winner's retry stays deduplicated
+	// by the case, the loser's cannot pass for it.
+	if a, b := completionUpdateID("t-1", domain.OutcomeNoAnswer), completionUpdateID("t-1", domain.OutcomePromise); a == b {
+		t.Errorf("one update ID %q for two outcomes", a)
 	}
 }
 

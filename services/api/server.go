@@ -32,6 +32,7 @@ import (
 type Cases interface {
 	intake.CaseStarter
 	Update(ctx context.Context, invoiceID, name, updateID string, arg any) (domain.CaseState, error)
+	State(ctx context.Context, invoiceID string) (domain.CaseState, error)
 }
 
 // API serves the collector API under /v1.

@@ -9,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/relance/relance/internal/caseclient"
 	"github.com/relance/relance/internal/domain"
 	"github.com/relance/relance/internal/httpx"
 	"github.com/relance/relance/internal/intake"
@@ -162,6 +163,15 @@ type CompleteResponse struct {
 
 // completeTask drives the case with the call's outcome (update ID
 // "task:<id>", so a retry applies once), then records it on the task row.
+// completionUpdateID names a task's completion for the case. The outcome
+// is part of it: two collectors completing one task at once with different
+// outcomes send two updates, the case applies the first and refuses the
+// other (its task is no longer open), and only the first is written to the
+// task row; the same completion retried is deduplicated.
+func completionUpdateID(taskID string, outcome domain.CallOutcome) string {
+	return "task:" + taskID + ":" + string(outcome)
+}
+
 func (a *API) completeTask(c *gin.Context) {
 	t, ok := a.taskInScope(c)
 	if !ok {
@@ -234,7 +244,18 @@ func (a *API) completeTask(c *gin.Context) {
 	// Postgres (task row, call interaction) and out of the workflow history.
 	toCase := upd
 	toCase.Note = ""
-	st, err := a.Cases.Update(ctx, t.InvoiceID, domain.UpdateCompleteTask, "task:"+t.TaskID, toCase)
+	st, err := a.Cases.Update(ctx, t.InvoiceID, domain.UpdateCompleteTask, completionUpdateID(t.TaskID, upd.Outcome), toCase)
+	var rej *caseclient.RejectedError
+	if errors.As(err, &rej) && rej.Field == "task_id" {
+		if t.Status != "done" {
+			// Another completion with another outcome reached the case
+			// first (or the case closed the task): it keeps that one.
+			problem(c, httpx.NewProblem(http.StatusConflict, "the call task is no longer open on the case (completed or closed meanwhile): nothing was changed"))
+			return
+		}
+		// The same completion again, recorded already: answer the case as it is.
+		st, err = a.Cases.State(ctx, t.InvoiceID)
+	}
 	if err != nil {
 		a.caseFailed(c, err)
 		return
