@@ -22,44 +22,53 @@ import (
 	"github.com/relance/relance/internal/store"
 )
 
+// intakeResult is one import of ours: cases per second until every case
+// has started (loaded its facts: a row in the cases projection), invoices
+// per second until the last import was answered (stored, start recorded
+// by Temporal), and the RSS of the services at the end.
+type intakeResult struct {
+	rate, accepted float64
+	rss            map[string]float64
+	note           string
+}
+
 // intakeOurs imports r.s.intakeN invoices through POST /v1/invoices:bulk
-// and waits until every case has started (a row in the cases projection).
-// It returns cases per second and the RSS of the services at the end.
-func (r *runner) intakeOurs(ctx context.Context) (rate float64, rss map[string]float64, note string, err error) {
+// and waits until every case has started.
+func (r *runner) intakeOurs(ctx context.Context) (res intakeResult, err error) {
 	for _, n := range []string{"api", "worker"} {
 		if err := r.st.Missing(n); err != nil {
-			return 0, nil, "", err
+			return res, err
 		}
 	}
 	dbURL, err := r.newDatabase(ctx, "intake")
 	if err != nil {
-		return 0, nil, "", err
+		return res, err
 	}
 	db, err := pgxpool.New(ctx, dbURL)
 	if err != nil {
-		return 0, nil, "", err
+		return res, err
 	}
 	defer db.Close()
 	debtors := max(r.s.intakeN/10, 1)
 	if err := seed.Debtors(ctx, db, "in", debtors); err != nil {
-		return 0, nil, "", err
+		return res, err
 	}
 	// Cases start and sleep: this measures intake, not the ladder.
 	if err := seed.Policy(ctx, db, seed.SleepingLadder()); err != nil {
-		return 0, nil, "", err
+		return res, err
 	}
 	_, secret, err := store.CreateToken(ctx, db, "bench-intake", store.RoleService, "")
 	if err != nil {
-		return 0, nil, "", err
+		return res, err
 	}
 	worker, err := r.st.Start(ctx, "worker", dbURL, cases.WorkerEnv(r.e.Dir)...)
 	if err != nil {
-		return 0, nil, "", err
+		return res, err
 	}
 	defer worker.Stop()
 	api, err := r.st.Start(ctx, "api", dbURL, "TEMPORAL_TASK_QUEUE="+cases.TaskQueue)
 	if err != nil {
-		return 0, nil, "", err
+		return res, err
 	}
 	defer api.Stop()
 	// The other services run beside, as in production, so that the memory
@@ -127,28 +136,31 @@ func (r *runner) intakeOurs(ctx context.Context) (rate float64, rss map[string]f
 		return nil
 	})
 	if err != nil {
-		return 0, nil, "", err
+		return res, err
 	}
 	posted := time.Since(t0)
 	started, err := waitCount(ctx, db, `SELECT count(*) FROM cases`, r.s.intakeN, 2*time.Minute)
 	if err != nil {
-		return 0, nil, "", err
+		return res, err
 	}
 	elapsed := time.Since(t0)
-	rss = map[string]float64{}
+	res.rss = map[string]float64{}
 	for _, p := range services {
 		if v, err := p.RSS(); err == nil {
-			rss[p.Name] = mb(v)
+			res.rss[p.Name] = mb(v)
 		}
 	}
 	wms, tms := workerCPU.perCase(max(started, 1))
 	ams, _ := apiCPU.perCase(max(started, 1))
-	note = fmt.Sprintf("%d invoices in batches of %d, 4 clients; posts done in %s, %d cases started in %s; start_failed lines=%d; CPU per case: api %.1f ms, worker %.1f ms, Temporal server %.1f ms",
+	res.note = fmt.Sprintf("%d invoices in batches of %d, 4 clients; posts done in %s, %d cases started in %s; start_failed lines=%d; CPU per case: api %.1f ms, worker %.1f ms, Temporal server %.1f ms",
 		r.s.intakeN, batch, posted.Round(time.Second), started, elapsed.Round(time.Second), failedStarts.Load(), ams, wms, tms)
+	res.accepted = perSecond(r.s.intakeN, posted)
 	if started < r.s.intakeN {
-		return math.NaN(), rss, note, fmt.Errorf("only %d of %d cases started", started, r.s.intakeN)
+		res.rate = math.NaN()
+		return res, fmt.Errorf("only %d of %d cases started", started, r.s.intakeN)
 	}
-	return perSecond(started, elapsed), rss, note, nil
+	res.rate = perSecond(started, elapsed)
+	return res, nil
 }
 
 // waitCount polls query (a count) until it reaches want or stops moving for stall.
