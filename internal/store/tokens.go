@@ -116,3 +116,22 @@ func RevokeTokensNamed(ctx context.Context, q Querier, prefix string) error {
 	}
 	return nil
 }
+
+// ListTokens lists every token, live and revoked, newest first; secrets
+// are not stored, so none is listed.
+func ListTokens(ctx context.Context, q Querier) ([]APIToken, error) {
+	rows, err := q.Query(ctx, `SELECT id, name, role, coalesce(collector_id, ''), created_at, revoked_at
+		FROM api_tokens ORDER BY created_at DESC, id`)
+	if err != nil {
+		return nil, fmt.Errorf("list tokens: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (APIToken, error) {
+		var t APIToken
+		err := r.Scan(&t.ID, &t.Name, &t.Role, &t.CollectorID, &t.CreatedAt, &t.RevokedAt)
+		return t, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list tokens: %w", err)
+	}
+	return out, nil
+}

@@ -74,6 +74,18 @@ func (v *Verifier) Verify(ctx context.Context, secret string) (store.APIToken, e
 	return tok, nil
 }
 
+// Forget drops what v remembers of the token id, so a revocation made
+// through this process takes effect in it at once.
+func (v *Verifier) Forget(id string) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	for key, r := range v.known {
+		if r.token.ID == id {
+			delete(v.known, key)
+		}
+	}
+}
+
 // Authenticate admits requests bearing a live token and answers 401 (no or
 // unknown token) or 503 (the lookup failed) otherwise.
 func Authenticate(v *Verifier) gin.HandlerFunc {

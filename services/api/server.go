@@ -45,6 +45,9 @@ type API struct {
 	Now func() time.Time
 	// Metrics records requests when set.
 	Metrics *Metrics
+
+	// tokens checks bearer tokens; Handler makes it.
+	tokens *tokenauth.Verifier
 }
 
 // maxBody bounds request bodies; a CSV export of MaxLines invoices fits.
@@ -87,7 +90,8 @@ func (a *API) Handler() *gin.Engine {
 	if a.Store != nil {
 		tokens = a.Store.Pool
 	}
-	v1 := r.Group("/v1", tokenauth.Authenticate(tokenauth.NewVerifier(tokens)))
+	a.tokens = tokenauth.NewVerifier(tokens)
+	v1 := r.Group("/v1", tokenauth.Authenticate(a.tokens))
 	everyone := []string{store.RoleCollector, store.RoleManager, store.RoleAdmin, store.RoleService}
 	intakeRoles := []string{store.RoleService, store.RoleManager, store.RoleAdmin}
 	workers := []string{store.RoleCollector, store.RoleManager, store.RoleAdmin}
@@ -121,6 +125,10 @@ func (a *API) Handler() *gin.Engine {
 	v1.POST("/tasks/:id/complete", allow(workers...), a.completeTask)
 
 	v1.GET("/reports/kpis", allow(managers...), a.kpis)
+
+	v1.POST("/tokens", allow(store.RoleAdmin), a.createToken)
+	v1.GET("/tokens", allow(store.RoleAdmin), a.listTokens)
+	v1.DELETE("/tokens/:id", allow(store.RoleAdmin), a.revokeToken)
 	return r
 }
 
