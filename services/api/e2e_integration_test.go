@@ -114,18 +114,7 @@ func TestIntegrationEndToEnd(t *testing.T) {
 	}
 
 	// The demo ladder creates the call task seconds later; Alice sees it.
-	var task store.WorkItem
-	eventually(t, 60*time.Second, "the call task in the worklist", func() bool {
-		var wl Worklist
-		hs.expect(hs.do("alice", "GET", "/v1/worklist", nil), http.StatusOK).json(t, &wl)
-		for _, it := range wl.Items {
-			if it.InvoiceID == inv && it.Kind == "call" {
-				task = it
-				return true
-			}
-		}
-		return false
-	})
+	task := hs.awaitCallTask("alice", inv)
 
 	// Completing it with a promise drives the case through its update.
 	var done CompleteResponse
@@ -181,18 +170,7 @@ func TestIntegrationEndToEnd(t *testing.T) {
 	// as the case.
 	hs.expect(hs.do("service", "POST", "/v1/invoices:bulk", []any{invoice("F-E2E-2", "d-e2e", due, 500_00)}), http.StatusOK).json(t, &rep)
 	inv2 := rep.Lines[0].InvoiceID
-	var task2 store.WorkItem
-	eventually(t, 60*time.Second, "the second invoice's call task", func() bool {
-		var wl Worklist
-		hs.expect(hs.do("alice", "GET", "/v1/worklist", nil), http.StatusOK).json(t, &wl)
-		for _, it := range wl.Items {
-			if it.InvoiceID == inv2 && it.Kind == "call" {
-				task2 = it
-				return true
-			}
-		}
-		return false
-	})
+	task2 := hs.awaitCallTask("alice", inv2)
 	outcomes := []string{"reached", "no_answer"}
 	codes := make([]int, len(outcomes))
 	var wg sync.WaitGroup
@@ -217,6 +195,24 @@ func TestIntegrationEndToEnd(t *testing.T) {
 	if kinds, _ := store.CaseEventKinds(ctx, st.Pool, inv2); countKind(kinds, "task_completed") != 1 {
 		t.Errorf("case timeline %v: want one task_completed", kinds)
 	}
+}
+
+// awaitCallTask waits until the invoice's call task is in who's worklist.
+func (hs *harness) awaitCallTask(who, invoiceID string) store.WorkItem {
+	hs.t.Helper()
+	var task store.WorkItem
+	eventually(hs.t, 60*time.Second, "the call task of "+invoiceID+" in the worklist", func() bool {
+		var wl Worklist
+		hs.expect(hs.do(who, "GET", "/v1/worklist", nil), http.StatusOK).json(hs.t, &wl)
+		for _, it := range wl.Items {
+			if it.InvoiceID == invoiceID && it.Kind == "call" {
+				task = it
+				return true
+			}
+		}
+		return false
+	})
+	return task
 }
 
 func countKind(kinds []string, kind string) int {
