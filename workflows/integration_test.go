@@ -17,14 +17,11 @@ import (
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/worker"
 	"google.golang.org/protobuf/encoding/protojson"
 
-	"github.com/relance/relance/activities"
 	"github.com/relance/relance/internal/caseclient"
 	"github.com/relance/relance/internal/caserelay"
-	"github.com/relance/relance/internal/caseworker"
-	"github.com/relance/relance/internal/config"
+	"github.com/relance/relance/internal/caseworker/caseworkertest"
 	"github.com/relance/relance/internal/domain"
 	"github.com/relance/relance/internal/store"
 	"github.com/relance/relance/internal/temporalx"
@@ -51,26 +48,8 @@ type harness struct {
 func newHarness(t *testing.T) *harness {
 	st := testenv.Postgres(t)
 	tc := dev.Client(t)
-	queue := "it-" + t.Name()
-	w := worker.New(tc, queue, worker.Options{})
-	// The real channels on their outbox: nothing leaves the machine and
-	// nothing is written into the source tree.
-	outbox := t.TempDir()
-	channels, err := activities.NewChannelActivities(config.NewEnv(func(name string) (string, bool) {
-		if name == "OUTBOX_DIR" {
-			return outbox, true
-		}
-		return "", false
-	}), st, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	caseworker.Register(w, st, domain.ContactRules{}, channels, nil)
-	if err := w.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(w.Stop)
-	return &harness{t: t, st: st, tc: tc, cases: &caseclient.Client{Temporal: tc, TaskQueue: queue}, outbox: outbox}
+	cases, outbox := caseworkertest.Start(t, tc, st, "it-"+t.Name())
+	return &harness{t: t, st: st, tc: tc, cases: cases, outbox: outbox}
 }
 
 // count runs a counting query with args.

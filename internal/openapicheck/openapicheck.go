@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/gin-gonic/gin"
 )
 
 // Route is one registered method and path, in OpenAPI's syntax
@@ -25,6 +26,15 @@ func GinPath(path string) string {
 		}
 	}
 	return strings.ReplaceAll(strings.Join(segments, "/"), `\:`, ":")
+}
+
+// GinRoutes lists a gin engine's routes in OpenAPI's syntax.
+func GinRoutes(routes gin.RoutesInfo) []Route {
+	out := make([]Route, 0, len(routes))
+	for _, r := range routes {
+		out = append(out, Route{Method: r.Method, Path: GinPath(r.Path)})
+	}
+	return out
 }
 
 // Check loads and validates doc, then compares its operations with routes

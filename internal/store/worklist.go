@@ -116,7 +116,7 @@ func pageSelect(tasks string) string {
 // Worklist returns open or claimed tasks due by f.Now, highest priority
 // first. The first read of a new date reprices the live tasks for it
 // (RepriceTasks) and reads again.
-func Worklist(ctx context.Context, q Querier, f WorklistFilter) ([]WorkItem, error) {
+func Worklist(ctx context.Context, q Pipeliner, f WorklistFilter) ([]WorkItem, error) {
 	items, stale, err := worklistPage(ctx, q, f)
 	if err != nil || !stale {
 		return items, err
@@ -131,38 +131,32 @@ func Worklist(ctx context.Context, q Querier, f WorklistFilter) ([]WorkItem, err
 	return items, err
 }
 
-// pipeliner sends several statements in one round trip: a pool, a
-// connection or a transaction.
-type pipeliner interface {
+// Pipeliner is a Querier that also sends several statements in one round
+// trip: a pool, a connection or a transaction.
+type Pipeliner interface {
+	Querier
 	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
 }
 
-func worklistPage(ctx context.Context, q Querier, f WorklistFilter) ([]WorkItem, bool, error) {
+func worklistPage(ctx context.Context, q Pipeliner, f WorklistFilter) ([]WorkItem, bool, error) {
 	sql, args := pageSelect(allTasks), []any{f.Today.Format(time.DateOnly), f.Now, f.ClaimedBy, f.Limit}
 	if f.CollectorID != "" {
 		sql, args = pageSelect(portfolioTasks), append(args, f.CollectorID)
 	}
-	var rows pgx.Rows
-	var err error
-	if p, ok := q.(pipeliner); ok {
-		// Postgres's automatic plan choice keeps re-planning this read for
-		// its parameters (0.7 ms, as long as running it), though its plan —
-		// walking the partial indexes in score order — is the same for all
-		// of them. A generic plan, set for this read only (SET LOCAL in the
-		// same pipeline, one implicit transaction), halves its cost
-		// (BenchmarkWorklist).
-		b := &pgx.Batch{}
-		b.Queue(`SET LOCAL plan_cache_mode = force_generic_plan`)
-		b.Queue(sql, args...)
-		br := p.SendBatch(ctx, b)
-		defer br.Close()
-		if _, err := br.Exec(); err != nil {
-			return nil, false, fmt.Errorf("worklist: generic plan: %w", err)
-		}
-		rows, err = br.Query()
-	} else {
-		rows, err = q.Query(ctx, sql, args...)
+	// Postgres's automatic plan choice keeps re-planning this read for its
+	// parameters (0.7 ms, as long as running it), though its plan — walking
+	// the partial indexes in score order — is the same for all of them. A
+	// generic plan, set for this read only (SET LOCAL in the same pipeline,
+	// one implicit transaction), halves its cost (BenchmarkWorklist).
+	b := &pgx.Batch{}
+	b.Queue(`SET LOCAL plan_cache_mode = force_generic_plan`)
+	b.Queue(sql, args...)
+	br := q.SendBatch(ctx, b)
+	defer br.Close()
+	if _, err := br.Exec(); err != nil {
+		return nil, false, fmt.Errorf("worklist: generic plan: %w", err)
 	}
+	rows, err := br.Query()
 	if err != nil {
 		return nil, false, fmt.Errorf("worklist: %w", err)
 	}

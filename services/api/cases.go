@@ -16,6 +16,7 @@ import (
 	"github.com/relance/relance/internal/domain"
 	"github.com/relance/relance/internal/intake"
 	"github.com/relance/relance/internal/store"
+	"github.com/relance/relance/internal/tokenauth"
 )
 
 // CaseList is a page of cases; NextCursor is empty on the last page.
@@ -58,7 +59,7 @@ func (a *API) listCases(c *gin.Context) {
 		Today: a.today(), Status: c.Query("status"), Stage: c.Query("stage"),
 		CollectorID: c.Query("collector"), Segment: c.Query("segment"), DebtorID: c.Query("debtor_id"),
 	}
-	if tok := principal(c); tok.Role == store.RoleCollector {
+	if tok := tokenauth.Token(c); tok.Role == store.RoleCollector {
 		f.Portfolio = tok.CollectorID
 	}
 	var ok bool
@@ -209,7 +210,7 @@ func (a *API) caseAction(c *gin.Context, inv store.Invoice, action, updateName s
 				return err
 			}
 		}
-		return auditCase(ctx, tx, actor(c), action, inv.ID, nil, arg, &st)
+		return auditCase(ctx, tx, tokenauth.Actor(c), action, inv.ID, nil, arg, &st)
 	})
 	if err != nil {
 		a.fail(c, err)
@@ -438,7 +439,7 @@ func (a *API) note(c *gin.Context) {
 		if err != nil || !added {
 			return err
 		}
-		return store.Audit(ctx, tx, store.AuditEntry{Actor: actor(c), Action: "case.note", Entity: "case", EntityID: inv.ID, After: req})
+		return store.Audit(ctx, tx, store.AuditEntry{Actor: tokenauth.Actor(c), Action: "case.note", Entity: "case", EntityID: inv.ID, After: req})
 	})
 	if err != nil {
 		a.fail(c, err)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/relance/relance/internal/intake"
 	"github.com/relance/relance/internal/store"
+	"github.com/relance/relance/internal/tokenauth"
 )
 
 // createDebtor is POST /v1/debtors: the body carries the ID.
@@ -38,7 +39,7 @@ func (a *API) putDebtor(c *gin.Context) {
 }
 
 func (a *API) upsertDebtor(c *gin.Context, in intake.DebtorInput) {
-	d, created, err := a.Intake.UpsertDebtor(c.Request.Context(), actor(c), in)
+	d, created, err := a.Intake.UpsertDebtor(c.Request.Context(), tokenauth.Actor(c), in)
 	if err != nil {
 		a.fail(c, err)
 		return

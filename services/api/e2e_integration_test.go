@@ -14,12 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"go.temporal.io/sdk/worker"
-
-	"github.com/relance/relance/activities"
 	"github.com/relance/relance/internal/caseclient"
-	"github.com/relance/relance/internal/caseworker"
-	"github.com/relance/relance/internal/config"
+	"github.com/relance/relance/internal/caseworker/caseworkertest"
 	"github.com/relance/relance/internal/domain"
 	"github.com/relance/relance/internal/intake"
 	"github.com/relance/relance/internal/store"
@@ -58,25 +54,7 @@ func TestIntegrationEndToEnd(t *testing.T) {
 	defer cancel()
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 
-	queue := "api-e2e"
-	w := worker.New(tc, queue, worker.Options{})
-	outbox := t.TempDir()
-	channels, err := activities.NewChannelActivities(config.NewEnv(func(name string) (string, bool) {
-		if name == "OUTBOX_DIR" {
-			return outbox, true
-		}
-		return "", false
-	}), st, logger)
-	if err != nil {
-		t.Fatal(err)
-	}
-	caseworker.Register(w, st, domain.ContactRules{}, channels, logger)
-	if err := w.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer w.Stop()
-
-	cases := &caseclient.Client{Temporal: tc, TaskQueue: queue}
+	cases, _ := caseworkertest.Start(t, tc, st, "api-e2e")
 	api := &API{Store: st, Cases: cases, Logger: logger, Intake: &intake.Importer{Store: st, Cases: cases}}
 	hs := &harness{t: t, st: st, h: api.Handler(), tok: map[string]string{}}
 	if err := store.UpsertCollector(ctx, st.Pool, store.Collector{ID: "c-alice", Name: "Alice", Active: true}); err != nil {

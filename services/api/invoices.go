@@ -17,6 +17,7 @@ import (
 	"github.com/relance/relance/internal/httpx"
 	"github.com/relance/relance/internal/intake"
 	"github.com/relance/relance/internal/store"
+	"github.com/relance/relance/internal/tokenauth"
 )
 
 // InvoiceImport answers a single-invoice import.
@@ -40,7 +41,7 @@ func (a *API) createInvoice(c *gin.Context) {
 		invalid(c, fe.Field, fe.Reason)
 		return
 	}
-	rep, err := a.Intake.ImportInvoices(c.Request.Context(), actor(c), []intake.Line{{Line: 1, Input: in}})
+	rep, err := a.Intake.ImportInvoices(c.Request.Context(), tokenauth.Actor(c), []intake.Line{{Line: 1, Input: in}})
 	if err != nil {
 		a.fail(c, err)
 		return
@@ -114,7 +115,7 @@ func (a *API) bulkInvoices(c *gin.Context) {
 		a.fail(c, err)
 		return
 	}
-	rep, err := a.Intake.ImportInvoices(c.Request.Context(), actor(c), lines)
+	rep, err := a.Intake.ImportInvoices(c.Request.Context(), tokenauth.Actor(c), lines)
 	if err != nil {
 		a.fail(c, err)
 		return
@@ -224,7 +225,7 @@ func (a *API) creditNote(c *gin.Context) {
 		if err != nil || !created {
 			return err
 		}
-		return store.Audit(ctx, tx, store.AuditEntry{Actor: actor(c), Action: "invoice.credit", Entity: "invoice",
+		return store.Audit(ctx, tx, store.AuditEntry{Actor: tokenauth.Actor(c), Action: "invoice.credit", Entity: "invoice",
 			EntityID: inv.ID, Before: inv, After: map[string]any{"credit_note": cn, "case": caseSummary(st)}})
 	})
 	if err != nil {
@@ -278,7 +279,7 @@ func (a *API) cancelInvoice(c *gin.Context) {
 		if err := store.SetInvoiceStatus(ctx, tx, inv.ID, "cancelled"); err != nil {
 			return err
 		}
-		return auditCase(ctx, tx, actor(c), "invoice.cancel", inv.ID, inv, req, st)
+		return auditCase(ctx, tx, tokenauth.Actor(c), "invoice.cancel", inv.ID, inv, req, st)
 	})
 	if err != nil {
 		a.fail(c, err)

@@ -14,10 +14,7 @@ import (
 
 func TestOpenAPIMatchesRoutes(t *testing.T) {
 	api := &API{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	var routes []openapicheck.Route
-	for _, r := range api.Handler().Routes() {
-		routes = append(routes, openapicheck.Route{Method: r.Method, Path: openapicheck.GinPath(r.Path)})
-	}
+	routes := openapicheck.GinRoutes(api.Handler().Routes())
 	openapicheck.Check(t, openAPI, routes)
 	if len(routes) < 25 {
 		t.Errorf("only %d routes: the engine lost some", len(routes))

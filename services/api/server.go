@@ -194,7 +194,7 @@ func (a *API) observe(c *gin.Context) {
 
 func allow(roles ...string) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		tok := principal(c)
+		tok := tokenauth.Token(c)
 		for _, r := range roles {
 			if tok.Role == r {
 				c.Next()
@@ -205,19 +205,12 @@ func allow(roles ...string) gin.HandlerFunc {
 	}
 }
 
-func principal(c *gin.Context) store.APIToken { return tokenauth.Token(c) }
-
-func actor(c *gin.Context) store.Actor {
-	tok := principal(c)
-	return store.Actor{ID: tok.ID, Role: tok.Role}
-}
-
 // taskOwner names who claims and completes tasks: the collector, else the token.
 func taskOwner(c *gin.Context) string {
-	if tok := principal(c); tok.CollectorID != "" {
+	if tok := tokenauth.Token(c); tok.CollectorID != "" {
 		return tok.CollectorID
 	}
-	return principal(c).ID
+	return tokenauth.Token(c).ID
 }
 
 // --- responses ---
@@ -384,7 +377,7 @@ func (a *API) debtorInScope(c *gin.Context, debtorID string) (store.Debtor, bool
 }
 
 func maysee(c *gin.Context, d store.Debtor) bool {
-	tok := principal(c)
+	tok := tokenauth.Token(c)
 	return tok.Role != store.RoleCollector || d.CollectorID == tok.CollectorID
 }
 

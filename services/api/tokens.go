@@ -11,6 +11,7 @@ import (
 
 	"github.com/relance/relance/internal/domain"
 	"github.com/relance/relance/internal/store"
+	"github.com/relance/relance/internal/tokenauth"
 )
 
 // TokenRequest creates an API token (admin only).
@@ -72,7 +73,7 @@ func (a *API) createToken(c *gin.Context) {
 			return err
 		}
 		out = CreatedToken{Token: tok, Secret: secret}
-		return store.Audit(ctx, tx, store.AuditEntry{Actor: actor(c), Action: "token.create", Entity: "api_token", EntityID: tok.ID, After: tok})
+		return store.Audit(ctx, tx, store.AuditEntry{Actor: tokenauth.Actor(c), Action: "token.create", Entity: "api_token", EntityID: tok.ID, After: tok})
 	})
 	if err != nil {
 		a.fail(c, err)
@@ -104,7 +105,7 @@ func (a *API) revokeToken(c *gin.Context) {
 		if err := store.RevokeToken(ctx, tx, id); err != nil {
 			return err
 		}
-		return store.Audit(ctx, tx, store.AuditEntry{Actor: actor(c), Action: "token.revoke", Entity: "api_token", EntityID: id})
+		return store.Audit(ctx, tx, store.AuditEntry{Actor: tokenauth.Actor(c), Action: "token.revoke", Entity: "api_token", EntityID: id})
 	})
 	if errors.Is(err, store.ErrNotFound) {
 		notFound(c, "live token")

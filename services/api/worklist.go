@@ -14,6 +14,7 @@ import (
 	"github.com/relance/relance/internal/httpx"
 	"github.com/relance/relance/internal/intake"
 	"github.com/relance/relance/internal/store"
+	"github.com/relance/relance/internal/tokenauth"
 )
 
 // Worklist is the tasks due now, highest priority first.
@@ -29,7 +30,7 @@ func (a *API) worklist(c *gin.Context) {
 		return
 	}
 	f := store.WorklistFilter{Now: a.now(), Today: a.today(), Limit: limit, CollectorID: c.Query("collector")}
-	if tok := principal(c); tok.Role == store.RoleCollector {
+	if tok := tokenauth.Token(c); tok.Role == store.RoleCollector {
 		f.CollectorID, f.ClaimedBy = tok.CollectorID, tok.CollectorID
 	}
 	items, err := store.Worklist(c.Request.Context(), a.Store.Pool, f)
@@ -55,7 +56,7 @@ func (a *API) taskInScope(c *gin.Context) (store.WorkItem, bool) {
 		a.fail(c, err)
 		return t, false
 	}
-	if tok := principal(c); tok.Role == store.RoleCollector {
+	if tok := tokenauth.Token(c); tok.Role == store.RoleCollector {
 		mine := t.CollectorID == tok.CollectorID || (t.CollectorID == "" && t.DebtorPortfolio == tok.CollectorID)
 		if !mine {
 			notFound(c, "task")
@@ -75,7 +76,7 @@ func (a *API) claimTask(c *gin.Context) {
 		if err := store.ClaimTask(ctx, tx, t.TaskID, taskOwner(c)); err != nil {
 			return err
 		}
-		return store.Audit(ctx, tx, store.AuditEntry{Actor: actor(c), Action: "task.claim", Entity: "task", EntityID: t.TaskID,
+		return store.Audit(ctx, tx, store.AuditEntry{Actor: tokenauth.Actor(c), Action: "task.claim", Entity: "task", EntityID: t.TaskID,
 			Before: map[string]string{"status": t.Status, "claimed_by": t.ClaimedBy}, After: map[string]string{"status": "claimed", "claimed_by": taskOwner(c)}})
 	})
 	if errors.Is(err, store.ErrTaskTaken) {
@@ -125,7 +126,7 @@ func (a *API) rescheduleTask(c *gin.Context) {
 		if err := store.RescheduleTask(ctx, tx, t.TaskID, due); err != nil {
 			return err
 		}
-		return store.Audit(ctx, tx, store.AuditEntry{Actor: actor(c), Action: "task.reschedule", Entity: "task", EntityID: t.TaskID,
+		return store.Audit(ctx, tx, store.AuditEntry{Actor: tokenauth.Actor(c), Action: "task.reschedule", Entity: "task", EntityID: t.TaskID,
 			Before: map[string]time.Time{"due_at": t.DueAt}, After: map[string]time.Time{"due_at": due}})
 	})
 	if errors.Is(err, store.ErrTaskTaken) {
@@ -191,7 +192,7 @@ func (a *API) completeTask(c *gin.Context) {
 		problem(c, httpx.NewProblem(http.StatusConflict, "the task was completed as "+t.Outcome+": nothing was changed"))
 		return
 	}
-	if t.Status == "claimed" && t.ClaimedBy != taskOwner(c) && principal(c).Role == store.RoleCollector {
+	if t.Status == "claimed" && t.ClaimedBy != taskOwner(c) && tokenauth.Token(c).Role == store.RoleCollector {
 		problem(c, httpx.NewProblem(http.StatusConflict, "the task is claimed by someone else"))
 		return
 	}
@@ -282,7 +283,7 @@ func (a *API) completeTask(c *gin.Context) {
 				return err
 			}
 		}
-		return store.Audit(ctx, tx, store.AuditEntry{Actor: actor(c), Action: "task.complete", Entity: "task", EntityID: t.TaskID,
+		return store.Audit(ctx, tx, store.AuditEntry{Actor: tokenauth.Actor(c), Action: "task.complete", Entity: "task", EntityID: t.TaskID,
 			Before: map[string]string{"status": t.Status}, After: map[string]any{"request": upd, "case": caseSummary(&st)}})
 	})
 	if err != nil {

@@ -20,10 +20,7 @@ func testHandlers() *Handlers {
 }
 
 func TestOpenAPIMatchesRoutes(t *testing.T) {
-	var routes []openapicheck.Route
-	for _, r := range testHandlers().Router().(*gin.Engine).Routes() {
-		routes = append(routes, openapicheck.Route{Method: r.Method, Path: openapicheck.GinPath(r.Path)})
-	}
+	routes := openapicheck.GinRoutes(testHandlers().Router().(*gin.Engine).Routes())
 	doc := openapicheck.Check(t, openAPI, routes)
 	if len(doc.Security) != 1 || doc.Components.SecuritySchemes["bearer"] == nil {
 		t.Errorf("the document must require the bearer token by default: %v", doc.Security)

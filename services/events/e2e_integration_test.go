@@ -14,13 +14,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"go.temporal.io/sdk/worker"
 
-	"github.com/relance/relance/activities"
-	"github.com/relance/relance/internal/caseclient"
-	"github.com/relance/relance/internal/caseworker"
-	"github.com/relance/relance/internal/config"
-	"github.com/relance/relance/internal/domain"
+	"github.com/relance/relance/internal/caseworker/caseworkertest"
 	"github.com/relance/relance/internal/store"
 	"github.com/relance/relance/internal/temporalx"
 	"github.com/relance/relance/internal/testenv"
@@ -63,22 +58,9 @@ func TestIntegrationBounceReachesTheRunningCase(t *testing.T) {
 	st := testenv.Postgres(t)
 	ctx := context.Background()
 	tc := dev.Client(t)
-	queue := "events-e2e"
-	w := worker.New(tc, queue, worker.Options{})
-	outbox := t.TempDir()
-	channels, err := activities.NewChannelActivities(config.NewEnv(func(k string) (string, bool) {
-		return outbox, k == "OUTBOX_DIR"
-	}), st, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	caseworker.Register(w, st, domain.ContactRules{}, channels, nil)
-	if err := w.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer w.Stop()
+	cases, _ := caseworkertest.Start(t, tc, st, "events-e2e")
 
-	_, err = st.Pool.Exec(ctx, `
+	_, err := st.Pool.Exec(ctx, `
 		INSERT INTO debtors (id, name, email, phone, address_lines, postal_code, city, segment, contact_window_start, contact_window_end)
 			VALUES ('d-e2e', 'Boulangerie Léa', 'compta@lea.fr', '+33611223344', '{"3 place du Marché"}', '69001', 'Lyon', 'demo', 0, 1440);
 		INSERT INTO invoices (id, debtor_id, number, issue_date, due_date, currency, amount_cents, balance_cents)
@@ -91,7 +73,6 @@ func TestIntegrationBounceReachesTheRunningCase(t *testing.T) {
 			dumpCase(t, st, "inv-e2e")
 		}
 	})
-	cases := &caseclient.Client{Temporal: tc, TaskQueue: queue}
 	if _, err := cases.Start(ctx, "inv-e2e", "F-E2E events e2e"); err != nil {
 		t.Fatalf("start case: %v", err)
 	}

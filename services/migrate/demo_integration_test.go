@@ -11,13 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"go.temporal.io/sdk/worker"
-
-	"github.com/relance/relance/activities"
-	"github.com/relance/relance/internal/caseclient"
-	"github.com/relance/relance/internal/caseworker"
-	"github.com/relance/relance/internal/config"
-	"github.com/relance/relance/internal/domain"
+	"github.com/relance/relance/internal/caseworker/caseworkertest"
 	"github.com/relance/relance/internal/store"
 	"github.com/relance/relance/internal/testenv"
 )
@@ -34,23 +28,9 @@ func TestIntegrationDemoLoadsAndRerunsCleanly(t *testing.T) {
 	st := testenv.Postgres(t)
 	tc := dev.Client(t)
 	logger := slog.New(slog.DiscardHandler)
-	queue := "demo-test"
-	w := worker.New(tc, queue, worker.Options{})
-	outbox := t.TempDir()
-	channels, err := activities.NewChannelActivities(config.NewEnv(func(n string) (string, bool) {
-		return outbox, n == "OUTBOX_DIR"
-	}), st, logger)
-	if err != nil {
-		t.Fatal(err)
-	}
-	caseworker.Register(w, st, domain.ContactRules{}, channels, logger)
-	if err := w.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer w.Stop()
+	cases, _ := caseworkertest.Start(t, tc, st, "demo-test")
 
 	ctx := context.Background()
-	cases := &caseclient.Client{Temporal: tc, TaskQueue: queue}
 	tokens := filepath.Join(t.TempDir(), ".dev", "demo-tokens.txt")
 	count := func(sql string) int {
 		var n int

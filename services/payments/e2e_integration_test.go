@@ -4,19 +4,13 @@ package main
 
 import (
 	"context"
-	"log/slog"
 	"net/http"
 	"os"
 	"testing"
 	"time"
 
-	"go.temporal.io/sdk/worker"
-
-	"github.com/relance/relance/activities"
-	"github.com/relance/relance/internal/caseclient"
 	"github.com/relance/relance/internal/caserelay"
-	"github.com/relance/relance/internal/caseworker"
-	"github.com/relance/relance/internal/config"
+	"github.com/relance/relance/internal/caseworker/caseworkertest"
 	"github.com/relance/relance/internal/domain"
 	"github.com/relance/relance/internal/store"
 	"github.com/relance/relance/internal/testenv"
@@ -39,18 +33,7 @@ func TestIntegrationWebhookSettlesCaseEndToEnd(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	tc := dev.Client(t)
-	queue := "payments-e2e"
-	w := worker.New(tc, queue, worker.Options{})
-	channels, err := activities.NewChannelActivities(config.NewEnv(func(string) (string, bool) { return "", false }), f.st, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	caseworker.Register(w, f.st, domain.ContactRules{}, channels, nil)
-	if err := w.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer w.Stop()
-	cases := &caseclient.Client{Temporal: tc, TaskQueue: queue}
+	cases, _ := caseworkertest.Start(t, tc, f.st, "payments-e2e")
 
 	st, err := cases.Start(ctx, "inv1", "F-1 e2e")
 	if err != nil {

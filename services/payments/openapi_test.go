@@ -21,10 +21,7 @@ func testHandlers() *Handlers {
 }
 
 func TestOpenAPIMatchesRoutes(t *testing.T) {
-	var routes []openapicheck.Route
-	for _, r := range testHandlers().Router().(*gin.Engine).Routes() {
-		routes = append(routes, openapicheck.Route{Method: r.Method, Path: openapicheck.GinPath(r.Path)})
-	}
+	routes := openapicheck.GinRoutes(testHandlers().Router().(*gin.Engine).Routes())
 	doc := openapicheck.Check(t, openAPI, routes)
 	if op := doc.Paths.Find("/v1/payments").Post; op.Security == nil || len(*op.Security) != 1 {
 		t.Errorf("POST /v1/payments must require the bearer token: %v", op.Security)

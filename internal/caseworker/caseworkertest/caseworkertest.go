@@ -1,0 +1,41 @@
+// Package caseworkertest runs the real collection workflow and activities
+// for end-to-end tests: one worker on its own task queue, the channels on
+// their outbox in a temporary folder, so nothing leaves the machine and
+// nothing is written into the source tree.
+package caseworkertest
+
+import (
+	"log/slog"
+	"testing"
+
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/worker"
+
+	"github.com/relance/relance/activities"
+	"github.com/relance/relance/internal/caseclient"
+	"github.com/relance/relance/internal/caseworker"
+	"github.com/relance/relance/internal/config"
+	"github.com/relance/relance/internal/domain"
+	"github.com/relance/relance/internal/store"
+)
+
+// Start runs a worker on queue until the test ends and returns a case
+// client on that queue and the outbox folder the channels write to.
+func Start(t testing.TB, tc client.Client, st *store.Store, queue string) (*caseclient.Client, string) {
+	t.Helper()
+	outbox := t.TempDir()
+	logger := slog.New(slog.DiscardHandler)
+	channels, err := activities.NewChannelActivities(config.NewEnv(func(name string) (string, bool) {
+		return outbox, name == "OUTBOX_DIR"
+	}), st, logger)
+	if err != nil {
+		t.Fatalf("channels on the outbox: %v", err)
+	}
+	w := worker.New(tc, queue, worker.Options{})
+	caseworker.Register(w, st, domain.ContactRules{}, channels, logger)
+	if err := w.Start(); err != nil {
+		t.Fatalf("start worker on %s: %v", queue, err)
+	}
+	t.Cleanup(w.Stop)
+	return &caseclient.Client{Temporal: tc, TaskQueue: queue}, outbox
+}
