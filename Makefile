@@ -41,7 +41,10 @@ test: lint test-unit test-integration test-deploy
 test-unit:
 	$(GO) test -count=1 ./...
 
+# The console's and the portal's tests drive Debian's Chromium, installed
+# by deploy/local/chromium.sh when missing (a missing browser fails the run).
 test-integration: $(TEMPORAL) postgres
+	browser=$$(deploy/local/chromium.sh) && RELANCE_CHROMIUM="$$browser" \
 	RELANCE_TEST_DATABASE_URL='$(DB_URL)' RELANCE_TEMPORAL_BIN='$(CURDIR)/$(TEMPORAL)' \
 		$(GO) test -count=1 -tags integration -run Integration -timeout 30m ./...
 
