@@ -1,26 +1,58 @@
 package main
 
 import (
+	"fmt"
+	"io"
 	"net/http"
-	"strings"
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/relance/relance/internal/domain"
-	"github.com/relance/relance/internal/store"
+	"github.com/relance/relance/internal/analytics"
 )
 
-// kpis is GET /v1/reports/kpis?currency=EUR.
+// kpis is GET /v1/reports/kpis: the finance KPIs per currency (see
+// internal/analytics for each definition).
 func (a *API) kpis(c *gin.Context) {
-	currency := strings.ToUpper(c.DefaultQuery("currency", "EUR"))
-	if !domain.ValidCurrency(currency) {
-		invalid(c, "currency", "must be a three-letter ISO 4217 code")
+	csv, ok := reportFormat(c)
+	if !ok {
 		return
 	}
-	k, err := store.ComputeKPIs(c.Request.Context(), a.Store.Pool, currency, a.today())
+	q, err := analytics.ParseQuery(c.Request.URL.Query(), a.today())
 	if err != nil {
 		a.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, k)
+	r, err := analytics.KPIReport(c.Request.Context(), a.Store.Pool, q)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	if csv {
+		writeCSV(c, fmt.Sprintf("kpis_%s_%s.csv", r.From, r.To), r.WriteCSV)
+		return
+	}
+	c.JSON(http.StatusOK, r)
+}
+
+// reportFormat reads format=json|csv; it answers 422 and returns false otherwise.
+func reportFormat(c *gin.Context) (csv, ok bool) {
+	switch f := c.Query("format"); f {
+	case "", "json":
+		return false, true
+	case "csv":
+		return true, true
+	default:
+		invalid(c, "format", fmt.Sprintf("%q is neither json nor csv", f))
+		return false, false
+	}
+}
+
+// writeCSV answers a report as a CSV attachment named name.
+func writeCSV(c *gin.Context, name string, write func(io.Writer) error) {
+	c.Header("Content-Type", "text/csv; charset=utf-8")
+	c.Header("Content-Disposition", `attachment; filename="`+name+`"`)
+	c.Status(http.StatusOK)
+	if err := write(c.Writer); err != nil {
+		_ = c.Error(err)
+	}
 }

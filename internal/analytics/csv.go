@@ -1,0 +1,66 @@
+package analytics
+
+import (
+	"encoding/csv"
+	"fmt"
+	"io"
+	"reflect"
+	"strconv"
+	"strings"
+)
+
+// WriteCSV writes the report as CSV in long form, one figure a line:
+// scope (a currency's own figures, or "converted"), currency, metric,
+// value. Metric names are the JSON field names; an aging bucket gives two
+// lines (aging_<bucket>_balance_cents, aging_<bucket>_invoices); a null
+// ratio is an empty value. The long form keeps every report's CSV the same
+// shape, so a spreadsheet pivot reads any of them.
+func (r Report) WriteCSV(w io.Writer) error {
+	cw := csv.NewWriter(w)
+	rows := [][]string{{"from", "to", "scope", "currency", "metric", "value"}}
+	add := func(scope string, k KPIs) {
+		for _, kv := range flatten(k) {
+			rows = append(rows, []string{r.From, r.To, scope, k.Currency, kv[0], kv[1]})
+		}
+	}
+	for _, k := range r.Currencies {
+		add("currency", k)
+	}
+	if r.Converted != nil {
+		add("converted", *r.Converted)
+	}
+	if err := cw.WriteAll(rows); err != nil {
+		return fmt.Errorf("write report CSV: %w", err)
+	}
+	return nil
+}
+
+// flatten lists a KPIs' fields as (json name, value) in declaration order.
+func flatten(k KPIs) [][2]string {
+	var out [][2]string
+	v := reflect.ValueOf(k)
+	t := v.Type()
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		if name == "currency" {
+			continue
+		}
+		f := v.Field(i)
+		switch x := f.Interface().(type) {
+		case []AgingBucket:
+			for _, b := range x {
+				out = append(out, [2]string{"aging_" + b.Bucket + "_balance_cents", strconv.FormatInt(b.BalanceCents, 10)},
+					[2]string{"aging_" + b.Bucket + "_invoices", strconv.Itoa(b.Invoices)})
+			}
+		case *float64:
+			s := ""
+			if x != nil {
+				s = strconv.FormatFloat(*x, 'f', -1, 64)
+			}
+			out = append(out, [2]string{name, s})
+		default:
+			out = append(out, [2]string{name, fmt.Sprint(x)})
+		}
+	}
+	return out
+}

@@ -1,0 +1,218 @@
+package analytics
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/relance/relance/internal/domain"
+	"github.com/relance/relance/internal/store"
+)
+
+// CheckFilter refuses a filter that names no known segment, collector or
+// policy, naming the parameter: a typo must not read as "nothing owed".
+func CheckFilter(ctx context.Context, q store.Querier, f Filter) error {
+	checks := []struct{ param, value, sql string }{
+		{"segment", f.Segment, `SELECT EXISTS (SELECT 1 FROM debtors WHERE segment = $1)`},
+		{"collector", f.Collector, `SELECT EXISTS (SELECT 1 FROM collectors WHERE id = $1)`},
+		{"policy", f.Policy, `SELECT EXISTS (SELECT 1 FROM policies WHERE name = $1) OR EXISTS (SELECT 1 FROM cases WHERE policy_name = $1)`},
+	}
+	for _, c := range checks {
+		if c.value == "" {
+			continue
+		}
+		var ok bool
+		if err := q.QueryRow(ctx, c.sql, c.value).Scan(&ok); err != nil {
+			return fmt.Errorf("check %s filter: %w", c.param, err)
+		}
+		if !ok {
+			return domain.FieldError{Field: c.param, Reason: fmt.Sprintf("%q names no known %s", c.value, c.param)}
+		}
+	}
+	return nil
+}
+
+// selected is the CTE of the invoices a report covers: not cancelled
+// (a cancelled invoice was never owed), issued by the end of the period,
+// and matching the filter. $1 is the period's last date, $2..$5 the
+// filter's currency, segment, collector and policy (” = any).
+const selected = `WITH sel AS (
+	SELECT i.id, i.currency, i.amount_cents, i.issue_date, i.due_date, i.status, c.closed_at, i.updated_at
+	FROM invoices i
+	JOIN debtors d ON d.id = i.debtor_id
+	LEFT JOIN cases c ON c.invoice_id = i.id
+	WHERE i.status <> 'cancelled' AND i.issue_date <= $1::date
+	  AND ($2 = '' OR i.currency = $2)
+	  AND ($3 = '' OR d.segment = $3)
+	  AND ($4 = '' OR coalesce(c.collector_id, d.collector_id) = $4)
+	  AND ($5 = '' OR c.policy_name = $5))
+`
+
+// parisDate is the SQL of the Paris calendar date of a timestamptz.
+func parisDate(col string) string { return "(" + col + " AT TIME ZONE 'Europe/Paris')::date" }
+
+// movementsSQL reads the money that lowered each selected invoice: the
+// payments allocated to it (dated by when the money was received) and its
+// credit notes (dated by when they were issued). It is the one place the
+// reports read money movements from the ledger tables.
+var movementsSQL = selected + `
+	SELECT pa.invoice_id, 'payment', ` + parisDate("p.received_at") + `, pa.amount_cents
+	FROM payment_allocations pa JOIN payments p ON p.id = pa.payment_id JOIN sel ON sel.id = pa.invoice_id
+	UNION ALL
+	SELECT cn.invoice_id, 'credit', ` + parisDate("cn.created_at") + `, cn.amount_cents
+	FROM credit_notes cn JOIN sel ON sel.id = cn.invoice_id`
+
+// invoicesSQL reads the selected invoices. A written-off invoice is dated
+// by its case's "written_off" timeline entry, else the case's closing,
+// else the invoice's last change.
+var invoicesSQL = selected + `
+	SELECT sel.id, sel.currency, sel.amount_cents, sel.issue_date, sel.due_date, sel.status = 'agency',
+	       CASE WHEN sel.status = 'written_off' THEN ` + parisDate(`coalesce(
+	           (SELECT min(e.occurred_at) FROM case_events e WHERE e.invoice_id = sel.id AND e.kind = 'written_off'),
+	           sel.closed_at, sel.updated_at)`) + ` END
+	FROM sel`
+
+var promisesSQL = selected + `
+	SELECT p.currency, p.status, ` + parisDate("p.resolved_at") + `
+	FROM promises p JOIN sel ON sel.id = p.invoice_id WHERE p.resolved_at IS NOT NULL`
+
+var plansSQL = selected + `
+	SELECT sel.currency, p.status, ` + parisDate("p.resolved_at") + `
+	FROM payment_plans p JOIN sel ON sel.id = p.invoice_id WHERE p.resolved_at IS NOT NULL`
+
+var disputesSQL = selected + `
+	SELECT d.invoice_id, sel.currency, d.opened_at, ` + parisDate("d.opened_at") + `, d.resolved_at, ` + parisDate("d.resolved_at") + `
+	FROM disputes d JOIN sel ON sel.id = d.invoice_id`
+
+// Load reads the facts a report over period and filter needs.
+func Load(ctx context.Context, q store.Querier, p Period, f Filter) (Facts, error) {
+	args := []any{p.To, f.Currency, f.Segment, f.Collector, f.Policy}
+	var facts Facts
+	index := map[string]int{}
+	rows, err := q.Query(ctx, invoicesSQL, args...)
+	if err != nil {
+		return facts, fmt.Errorf("load report invoices: %w", err)
+	}
+	var inv Invoice
+	var writtenOff *time.Time
+	_, err = pgx.ForEachRow(rows, []any{&inv.ID, &inv.Currency, &inv.AmountCents, &inv.Issued, &inv.Due, &inv.AtAgency, &writtenOff}, func() error {
+		inv.WrittenOff = time.Time{}
+		if writtenOff != nil {
+			inv.WrittenOff = *writtenOff
+		}
+		index[inv.ID] = len(facts.Invoices)
+		facts.Invoices = append(facts.Invoices, inv)
+		return nil
+	})
+	if err != nil {
+		return facts, fmt.Errorf("load report invoices: %w", err)
+	}
+
+	rows, err = q.Query(ctx, movementsSQL, args...)
+	if err != nil {
+		return facts, fmt.Errorf("load report movements: %w", err)
+	}
+	var id string
+	var m Movement
+	_, err = pgx.ForEachRow(rows, []any{&id, &m.Kind, &m.On, &m.Cents}, func() error {
+		i := index[id]
+		facts.Invoices[i].Movements = append(facts.Invoices[i].Movements, m)
+		return nil
+	})
+	if err != nil {
+		return facts, fmt.Errorf("load report movements: %w", err)
+	}
+
+	rows, err = q.Query(ctx, promisesSQL, args...)
+	if err != nil {
+		return facts, fmt.Errorf("load report promises: %w", err)
+	}
+	var pr Promise
+	if _, err = pgx.ForEachRow(rows, []any{&pr.Currency, &pr.Status, &pr.Resolved}, func() error {
+		facts.Promises = append(facts.Promises, pr)
+		return nil
+	}); err != nil {
+		return facts, fmt.Errorf("load report promises: %w", err)
+	}
+
+	rows, err = q.Query(ctx, plansSQL, args...)
+	if err != nil {
+		return facts, fmt.Errorf("load report plans: %w", err)
+	}
+	var pl Plan
+	if _, err = pgx.ForEachRow(rows, []any{&pl.Currency, &pl.Status, &pl.Resolved}, func() error {
+		facts.Plans = append(facts.Plans, pl)
+		return nil
+	}); err != nil {
+		return facts, fmt.Errorf("load report plans: %w", err)
+	}
+
+	rows, err = q.Query(ctx, disputesSQL, args...)
+	if err != nil {
+		return facts, fmt.Errorf("load report disputes: %w", err)
+	}
+	var d Dispute
+	var resolved, resolvedOn *time.Time
+	if _, err = pgx.ForEachRow(rows, []any{&d.InvoiceID, &d.Currency, &d.Opened, &d.OpenedOn, &resolved, &resolvedOn}, func() error {
+		d.Resolved, d.ResolvedOn = time.Time{}, time.Time{}
+		if resolved != nil {
+			d.Resolved, d.ResolvedOn = *resolved, *resolvedOn
+		}
+		facts.Disputes = append(facts.Disputes, d)
+		return nil
+	}); err != nil {
+		return facts, fmt.Errorf("load report disputes: %w", err)
+	}
+	return facts, nil
+}
+
+// Report is the KPI report: the period, the filter, the figures of each
+// currency and, when rates were given, of everything converted.
+type Report struct {
+	From       string `json:"from"`
+	To         string `json:"to"`
+	Filter     Filter `json:"filter"`
+	Currencies []KPIs `json:"currencies"`
+	Converted  *KPIs  `json:"converted,omitempty"`
+	Rates      []Rate `json:"rates,omitempty"`
+}
+
+// Rate is one conversion rate used, echoed in the report.
+type Rate struct {
+	From string `json:"from"`
+	To   string `json:"to"`
+	Rate string `json:"rate"`
+}
+
+// KPIReport loads the facts and computes the report of qy.
+func KPIReport(ctx context.Context, q store.Querier, qy Query) (Report, error) {
+	r := Report{From: qy.Period.From.Format(time.DateOnly), To: qy.Period.To.Format(time.DateOnly), Filter: qy.Filter, Currencies: []KPIs{}}
+	if err := CheckFilter(ctx, q, qy.Filter); err != nil {
+		return r, err
+	}
+	facts, err := Load(ctx, q, qy.Period, qy.Filter)
+	if err != nil {
+		return r, err
+	}
+	r.Currencies = Compute(facts, qy.Period)
+	if qy.Rates != nil {
+		conv, err := Convert(facts, *qy.Rates)
+		if err != nil {
+			return r, err
+		}
+		k := KPIs{Currency: qy.Rates.Target, PeriodDays: qy.Period.Days()}
+		for _, b := range Buckets {
+			k.Aging = append(k.Aging, AgingBucket{Bucket: b})
+		}
+		if all := Compute(conv, qy.Period); len(all) == 1 {
+			k = all[0]
+		}
+		r.Converted = &k
+		for _, c := range sortedKeys(qy.Rates.Of) {
+			r.Rates = append(r.Rates, Rate{From: c, To: qy.Rates.Target, Rate: decimal(qy.Rates.Of[c])})
+		}
+	}
+	return r, nil
+}

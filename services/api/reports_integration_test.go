@@ -1,0 +1,91 @@
+//go:build integration
+
+package main
+
+import (
+	"context"
+	"encoding/csv"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/relance/relance/internal/analytics"
+)
+
+// TestIntegrationKPIReport reads the KPI report through the API: an
+// invoice at the agency stays owed, each currency apart, the converted
+// block, CSV, roles, and every kind of bad input answered 422 naming the
+// parameter. (The figures themselves are checked against a worked example
+// in internal/analytics.)
+func TestIntegrationKPIReport(t *testing.T) {
+	hs := newHarness(t)
+	hs.seedDebtors()
+	// testNow is 10 March 2026: the default period is 10 December – 10 March.
+	a := hs.importInvoice(invoice("F-A1", "d-alice", "2026-02-01", 1000_00))
+	usd := invoice("F-B1", "d-bob", "2026-02-01", 500_00)
+	usd["currency"] = "USD"
+	hs.importInvoice(usd)
+	if _, err := hs.st.Pool.Exec(context.Background(), `UPDATE invoices SET status = 'agency' WHERE id = $1`, a.InvoiceID); err != nil {
+		t.Fatal(err)
+	}
+
+	var r analytics.Report
+	hs.expect(hs.do("manager", "GET", "/v1/reports/kpis?from=2026-01-01&to=2026-03-10&convert_to=EUR&rates=USD:0.9", nil), http.StatusOK).json(t, &r)
+	if len(r.Currencies) != 2 || r.Currencies[0].Currency != "EUR" || r.Currencies[1].Currency != "USD" {
+		t.Fatalf("currencies = %+v, want EUR and USD apart", r.Currencies)
+	}
+	eur, us := r.Currencies[0], r.Currencies[1]
+	if eur.ReceivablesCents != 1000_00 || eur.AgencyReceivablesCents != 1000_00 || eur.Aging[2].BalanceCents != 1000_00 {
+		t.Errorf("EUR = %+v: the invoice at the agency must stay owed (37 days late: 31-60)", eur)
+	}
+	if us.ReceivablesCents != 500_00 || r.Converted == nil || r.Converted.ReceivablesCents != 1450_00 || r.Rates[0].Rate != "0.9" {
+		t.Errorf("USD %d, converted %+v, rates %+v: want 50000 and 1000 + 450 EUR at 0.9", us.ReceivablesCents, r.Converted, r.Rates)
+	}
+
+	// Filters: Alice's portfolio holds the EUR invoice only.
+	hs.expect(hs.do("manager", "GET", "/v1/reports/kpis?collector=c-alice&to=2026-03-10", nil), http.StatusOK).json(t, &r)
+	if len(r.Currencies) != 1 || r.Currencies[0].Currency != "EUR" || r.Filter.Collector != "c-alice" {
+		t.Errorf("alice's report = %+v", r)
+	}
+
+	w := hs.expect(hs.do("manager", "GET", "/v1/reports/kpis?from=2026-01-01&to=2026-03-10&format=csv", nil), http.StatusOK)
+	if ct := w.Header().Get("Content-Type"); !strings.HasPrefix(ct, "text/csv") {
+		t.Errorf("content type %q, want text/csv", ct)
+	}
+	rows, err := csv.NewReader(w.Body).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, row := range rows[1:] {
+		if row[3] == "EUR" && row[4] == "receivables_cents" {
+			found = row[5] == "100000" && row[0] == "2026-01-01" && row[2] == "currency"
+		}
+	}
+	if strings.Join(rows[0], ",") != "from,to,scope,currency,metric,value" || !found {
+		t.Errorf("CSV = %v", rows[:min(4, len(rows))])
+	}
+
+	hs.expect(hs.do("alice", "GET", "/v1/reports/kpis", nil), http.StatusForbidden)
+	for query, field := range map[string]string{
+		"currency=XYZ":                       "currency",
+		"from=2026-03-01&to=2026-02-01":      "to",
+		"from=yesterday":                     "from",
+		"segment=nobody":                     "segment",
+		"collector=c-nobody":                 "collector",
+		"policy=no-such-policy":              "policy",
+		"convert_to=EUR&rates=GBP:1.1":       "rates", // USD is in the report and has no rate
+		"convert_to=EUR":                     "rates",
+		"format=xml":                         "format",
+		"colector=c-alice":                   "colector",
+		"from=2026-01-01&from=2026-02-01":    "from",
+		"rates=USD:0.9":                      "convert_to",
+		"convert_to=EUR&rates=USD:0.9:1":     "rates",
+		"currency=EUR&convert_to=usd&rates=": "rates", // EUR needs a rate into USD
+	} {
+		w := hs.expect(hs.do("manager", "GET", "/v1/reports/kpis?"+query, nil), http.StatusUnprocessableEntity)
+		if got := w.problemField(t); got != field {
+			t.Errorf("%s: 422 on %q, want %q", query, got, field)
+		}
+	}
+}
