@@ -52,15 +52,46 @@ func flatten(k KPIs) [][2]string {
 				out = append(out, [2]string{"aging_" + b.Bucket + "_balance_cents", strconv.FormatInt(b.BalanceCents, 10)},
 					[2]string{"aging_" + b.Bucket + "_invoices", strconv.Itoa(b.Invoices)})
 			}
-		case *float64:
-			s := ""
-			if x != nil {
-				s = strconv.FormatFloat(*x, 'f', -1, 64)
-			}
-			out = append(out, [2]string{name, s})
 		default:
-			out = append(out, [2]string{name, fmt.Sprint(x)})
+			out = append(out, [2]string{name, cell(x)})
 		}
 	}
 	return out
+}
+
+// WriteCSV writes the effectiveness report as CSV, one line a group:
+// from, to, then the Effect fields by their JSON names (a null rate is
+// an empty value).
+func (r EffectReport) WriteCSV(w io.Writer) error {
+	cw := csv.NewWriter(w)
+	header := []string{"from", "to"}
+	t := reflect.TypeFor[Effect]()
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		header = append(header, name)
+	}
+	rows := [][]string{header}
+	for _, e := range r.Effects {
+		row := []string{r.From, r.To}
+		v := reflect.ValueOf(e)
+		for i := range v.NumField() {
+			row = append(row, cell(v.Field(i).Interface()))
+		}
+		rows = append(rows, row)
+	}
+	if err := cw.WriteAll(rows); err != nil {
+		return fmt.Errorf("write effectiveness CSV: %w", err)
+	}
+	return nil
+}
+
+// cell prints one value of a report for CSV: a null ratio is empty.
+func cell(x any) string {
+	if p, ok := x.(*float64); ok {
+		if p == nil {
+			return ""
+		}
+		return strconv.FormatFloat(*p, 'f', -1, 64)
+	}
+	return fmt.Sprint(x)
 }

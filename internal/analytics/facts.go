@@ -27,8 +27,11 @@ const (
 
 // Movement is one amount that lowered an invoice's balance on a date.
 type Movement struct {
-	Kind  MovementKind
+	Kind MovementKind
+	// On is the Paris date of the movement, At its instant (the KPIs work
+	// on dates, the effectiveness of actions on instants).
 	On    time.Time
+	At    time.Time
 	Cents int64
 }
 
@@ -83,6 +86,17 @@ type Facts struct {
 	Plans    []Plan
 	Disputes []Dispute
 }
+
+// parisLoc is the zone of the calendar the reports count days in.
+var parisLoc = func() *time.Location {
+	loc, err := time.LoadLocation("Europe/Paris")
+	if err != nil {
+		// No tz database: UTC is the closest honest answer (off by an hour
+		// or two around midnight).
+		return time.UTC
+	}
+	return loc
+}()
 
 // days is the number of calendar days from a to b (dates at midnight UTC).
 func days(a, b time.Time) int { return int(b.Sub(a).Hours() / 24) }

@@ -39,7 +39,8 @@ func CheckFilter(ctx context.Context, q store.Querier, f Filter) error {
 // and matching the filter. $1 is the period's last date, $2..$5 the
 // filter's currency, segment, collector and policy (” = any).
 const selected = `WITH sel AS (
-	SELECT i.id, i.currency, i.amount_cents, i.issue_date, i.due_date, i.status, c.closed_at, i.updated_at
+	SELECT i.id, i.currency, i.amount_cents, i.issue_date, i.due_date, i.status, c.closed_at, i.updated_at,
+	       coalesce(c.collector_id, d.collector_id, '') AS collector
 	FROM invoices i
 	JOIN debtors d ON d.id = i.debtor_id
 	LEFT JOIN cases c ON c.invoice_id = i.id
@@ -58,10 +59,10 @@ func parisDate(col string) string { return "(" + col + " AT TIME ZONE 'Europe/Pa
 // credit notes (dated by when they were issued). It is the one place the
 // reports read money movements from the ledger tables.
 var movementsSQL = selected + `
-	SELECT pa.invoice_id, 'payment', ` + parisDate("p.received_at") + `, pa.amount_cents
+	SELECT pa.invoice_id, 'payment', ` + parisDate("p.received_at") + `, p.received_at, pa.amount_cents
 	FROM payment_allocations pa JOIN payments p ON p.id = pa.payment_id JOIN sel ON sel.id = pa.invoice_id
 	UNION ALL
-	SELECT cn.invoice_id, 'credit', ` + parisDate("cn.created_at") + `, cn.amount_cents
+	SELECT cn.invoice_id, 'credit', ` + parisDate("cn.created_at") + `, cn.created_at, cn.amount_cents
 	FROM credit_notes cn JOIN sel ON sel.id = cn.invoice_id`
 
 // invoicesSQL reads the selected invoices. A written-off invoice is dated
@@ -85,6 +86,64 @@ var plansSQL = selected + `
 var disputesSQL = selected + `
 	SELECT d.invoice_id, sel.currency, d.opened_at, ` + parisDate("d.opened_at") + `, d.resolved_at, ` + parisDate("d.resolved_at") + `
 	FROM disputes d JOIN sel ON sel.id = d.invoice_id`
+
+// actionsSQL reads the actions of the selected invoices sent in the period
+// ($6 is its first date): outbound interactions that left (a sent time).
+var actionsSQL = selected + `
+	SELECT it.invoice_id, sel.currency, it.channel, it.rung, it.template, sel.collector, it.sent_at
+	FROM interactions it JOIN sel ON sel.id = it.invoice_id
+	WHERE it.direction = 'outbound' AND it.sent_at IS NOT NULL
+	  AND ` + parisDate("it.sent_at") + ` BETWEEN $6::date AND $1::date`
+
+// LoadActions reads the actions sent in p on the invoices f selects.
+func LoadActions(ctx context.Context, q store.Querier, p Period, f Filter) ([]Action, error) {
+	rows, err := q.Query(ctx, actionsSQL, p.To, f.Currency, f.Segment, f.Collector, f.Policy, p.From)
+	if err != nil {
+		return nil, fmt.Errorf("load report actions: %w", err)
+	}
+	var out []Action
+	var a Action
+	if _, err := pgx.ForEachRow(rows, []any{&a.InvoiceID, &a.Currency, &a.Channel, &a.Rung, &a.Template, &a.Collector, &a.At}, func() error {
+		out = append(out, a)
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("load report actions: %w", err)
+	}
+	return out, nil
+}
+
+// EffectReport is the effectiveness report: what followed each kind of action.
+type EffectReport struct {
+	From       string   `json:"from"`
+	To         string   `json:"to"`
+	AsOf       string   `json:"as_of"`
+	Filter     Filter   `json:"filter"`
+	Dimensions []string `json:"dimensions"`
+	Effects    []Effect `json:"effects"`
+}
+
+// EffectivenessReport loads the actions of qy's period and what followed
+// them up to now, grouped by dims (every dimension when empty).
+func EffectivenessReport(ctx context.Context, q store.Querier, qy Query, now time.Time, dims []string) (EffectReport, error) {
+	if len(dims) == 0 {
+		dims = Dimensions
+	}
+	r := EffectReport{From: qy.Period.From.Format(time.DateOnly), To: qy.Period.To.Format(time.DateOnly),
+		AsOf: now.UTC().Format(time.RFC3339), Filter: qy.Filter, Dimensions: dims, Effects: []Effect{}}
+	if err := CheckFilter(ctx, q, qy.Filter); err != nil {
+		return r, err
+	}
+	actions, err := LoadActions(ctx, q, qy.Period, qy.Filter)
+	if err != nil {
+		return r, err
+	}
+	facts, err := Load(ctx, q, qy.Period, qy.Filter)
+	if err != nil {
+		return r, err
+	}
+	r.Effects = Effectiveness(actions, facts.Invoices, qy.Period, now, dims)
+	return r, nil
+}
 
 // Load reads the facts a report over period and filter needs.
 func Load(ctx context.Context, q store.Querier, p Period, f Filter) (Facts, error) {
@@ -116,7 +175,7 @@ func Load(ctx context.Context, q store.Querier, p Period, f Filter) (Facts, erro
 	}
 	var id string
 	var m Movement
-	_, err = pgx.ForEachRow(rows, []any{&id, &m.Kind, &m.On, &m.Cents}, func() error {
+	_, err = pgx.ForEachRow(rows, []any{&id, &m.Kind, &m.On, &m.At, &m.Cents}, func() error {
 		i := index[id]
 		facts.Invoices[i].Movements = append(facts.Invoices[i].Movements, m)
 		return nil

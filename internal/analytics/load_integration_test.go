@@ -191,3 +191,64 @@ func TestIntegrationKPIReportFromPostgres(t *testing.T) {
 		}
 	}
 }
+
+// TestIntegrationEffectivenessFromPostgres writes the synthetic March
+// history as interactions, payments and credit notes and checks the
+// report read from Postgres gives the known answers.
+func TestIntegrationEffectivenessFromPostgres(t *testing.T) {
+	st := testenv.Postgres(t)
+	ctx := context.Background()
+	actions, invoices, p, now := march()
+	exec := func(sql string, args ...any) {
+		t.Helper()
+		if _, err := st.Pool.Exec(ctx, sql, args...); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+	}
+	exec(`INSERT INTO collectors (id, name) VALUES ('c-a', 'A'), ('c-b', 'B')`)
+	exec(`INSERT INTO debtors (id, name, collector_id) VALUES ('da', 'A', 'c-a'), ('db', 'B', 'c-b')`)
+	debtor := map[string]string{"P1": "da", "P3": "da", "U1": "da", "P2": "db", "P4": "db"}
+	for _, inv := range invoices {
+		exec(`INSERT INTO invoices (id, debtor_id, number, issue_date, due_date, currency, amount_cents, balance_cents)
+			VALUES ($1, $2, $1, '2026-01-15', '2026-02-14', $3, $4, $4)`, inv.ID, debtor[inv.ID], inv.Currency, inv.AmountCents)
+		for i, m := range inv.Movements {
+			id := fmt.Sprintf("%s-%d", inv.ID, i)
+			if m.Kind == Payment {
+				exec(`INSERT INTO payments (id, debtor_id, provider, amount_cents, currency, received_at) VALUES ($1, $2, 'bank', $3, $4, $5)`,
+					id, debtor[inv.ID], m.Cents, inv.Currency, m.At)
+				exec(`INSERT INTO payment_allocations (payment_id, invoice_id, amount_cents) VALUES ($1, $2, $3)`, id, inv.ID, m.Cents)
+			} else {
+				exec(`INSERT INTO credit_notes (id, invoice_id, amount_cents, currency, created_at) VALUES ($1, $2, $3, $4, $5)`,
+					id, inv.ID, m.Cents, inv.Currency, m.At)
+			}
+		}
+	}
+	for i, a := range actions {
+		exec(`INSERT INTO interactions (id, idempotency_key, invoice_id, debtor_id, channel, rung, template, status, sent_at)
+			VALUES ($1, $1, $2, $3, $4, $5, $6, 'delivered', $7)`, fmt.Sprint("it", i), a.InvoiceID, debtor[a.InvoiceID], a.Channel, a.Rung, a.Template, a.At)
+	}
+	// Neither a message that never left nor an inbound one is an action.
+	exec(`INSERT INTO interactions (id, idempotency_key, invoice_id, debtor_id, channel, rung, status, created_at)
+		VALUES ('skipped', 'skipped', 'P3', 'da', 'sms', 'sms-d6', 'skipped', '2026-03-11T10:00:00Z')`)
+	exec(`INSERT INTO interactions (id, idempotency_key, invoice_id, debtor_id, channel, direction, status, sent_at)
+		VALUES ('inbound', 'inbound', 'P3', 'da', 'email', 'inbound', 'delivered', '2026-03-11T10:00:00Z')`)
+
+	r, err := EffectivenessReport(ctx, st.Pool, Query{Period: p}, now, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Effectiveness(actions, invoices, p, now, nil)
+	if !reflect.DeepEqual(r.Effects, want) {
+		t.Errorf("from Postgres\n%+v\nwant\n%+v", r.Effects, want)
+	}
+	if len(r.Effects) != 12 || r.Effects[0].Dimension != ByRung {
+		t.Errorf("effects = %+v", r.Effects)
+	}
+	r, err = EffectivenessReport(ctx, st.Pool, Query{Period: p, Filter: Filter{Collector: "c-b"}}, now, []string{ByChannel})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Effects) != 1 || r.Effects[0].Actions != 2 || r.Effects[0].Amount14dCents != 40000 {
+		t.Errorf("c-b's channels = %+v", r.Effects)
+	}
+}

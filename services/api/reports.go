@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -55,4 +57,36 @@ func writeCSV(c *gin.Context, name string, write func(io.Writer) error) {
 	if err := write(c.Writer); err != nil {
 		_ = c.Error(err)
 	}
+}
+
+// effectiveness is GET /v1/reports/effectiveness: what followed each
+// rung, channel, template and collector's actions.
+func (a *API) effectiveness(c *gin.Context) {
+	csv, ok := reportFormat(c)
+	if !ok {
+		return
+	}
+	q, err := analytics.ParseQuery(c.Request.URL.Query(), a.today(), "dimension")
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	var dims []string
+	if d := c.Query("dimension"); d != "" {
+		if !slices.Contains(analytics.Dimensions, d) {
+			invalid(c, "dimension", fmt.Sprintf("%q is not one of %s", d, strings.Join(analytics.Dimensions, ", ")))
+			return
+		}
+		dims = []string{d}
+	}
+	r, err := analytics.EffectivenessReport(c.Request.Context(), a.Store.Pool, q, a.now(), dims)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	if csv {
+		writeCSV(c, fmt.Sprintf("effectiveness_%s_%s.csv", r.From, r.To), r.WriteCSV)
+		return
+	}
+	c.JSON(http.StatusOK, r)
 }

@@ -89,3 +89,41 @@ func TestIntegrationKPIReport(t *testing.T) {
 		}
 	}
 }
+
+func TestIntegrationEffectivenessReport(t *testing.T) {
+	hs := newHarness(t)
+	hs.seedDebtors()
+	a := hs.importInvoice(invoice("F-A1", "d-alice", "2026-02-01", 1000_00))
+	ctx := context.Background()
+	// A letter on 1 March, a payment of 400 four days later (testNow is 10 March).
+	if _, err := hs.st.Pool.Exec(ctx, `INSERT INTO interactions (id, idempotency_key, invoice_id, debtor_id, channel, rung, template, status, sent_at)
+		VALUES ('it1', 'it1', $1, 'd-alice', 'letter', 'letter-d11', 'letter-fr', 'sent', '2026-03-01T09:00:00Z')`, a.InvoiceID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := hs.st.Pool.Exec(ctx, `INSERT INTO payments (id, debtor_id, provider, amount_cents, currency, received_at)
+		VALUES ('pay1', 'd-alice', 'bank', 40000, 'EUR', '2026-03-05T09:00:00Z')`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := hs.st.Pool.Exec(ctx, `INSERT INTO payment_allocations (payment_id, invoice_id, amount_cents) VALUES ('pay1', $1, 40000)`, a.InvoiceID); err != nil {
+		t.Fatal(err)
+	}
+	var r analytics.EffectReport
+	hs.expect(hs.do("manager", "GET", "/v1/reports/effectiveness?dimension=rung&from=2026-03-01", nil), http.StatusOK).json(t, &r)
+	if len(r.Effects) != 1 || r.Effects[0].Value != "letter-d11" || r.Effects[0].Paid7d != 1 || r.Effects[0].Amount7dCents != 40000 ||
+		r.Effects[0].Observed14d != 0 || r.AsOf != "2026-03-10T09:00:00Z" {
+		t.Errorf("effectiveness = %+v", r)
+	}
+	w := hs.expect(hs.do("manager", "GET", "/v1/reports/effectiveness?format=csv&from=2026-03-01", nil), http.StatusOK)
+	rows, err := csv.NewReader(w.Body).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 5 || strings.Join(rows[0][:5], ",") != "from,to,dimension,value,currency" || rows[1][3] != "letter-d11" {
+		t.Errorf("CSV = %v", rows)
+	}
+	for query, field := range map[string]string{"dimension=colour": "dimension", "segment=nobody": "segment", "to=2026-02-30": "to"} {
+		if got := hs.expect(hs.do("manager", "GET", "/v1/reports/effectiveness?"+query, nil), http.StatusUnprocessableEntity).problemField(t); got != field {
+			t.Errorf("%s: 422 on %q, want %q", query, got, field)
+		}
+	}
+}

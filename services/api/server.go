@@ -125,6 +125,7 @@ func (a *API) Handler() *gin.Engine {
 	v1.POST("/tasks/:id/complete", allow(workers...), a.completeTask)
 
 	v1.GET("/reports/kpis", allow(managers...), a.kpis)
+	v1.GET("/reports/effectiveness", allow(managers...), a.effectiveness)
 
 	v1.POST("/tokens", allow(store.RoleAdmin), a.createToken)
 	v1.GET("/tokens", allow(store.RoleAdmin), a.listTokens)
