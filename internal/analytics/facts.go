@@ -39,6 +39,7 @@ type Movement struct {
 // receivables and are never loaded.
 type Invoice struct {
 	ID          string
+	DebtorID    string
 	Currency    string
 	AmountCents int64
 	Issued      time.Time
@@ -55,9 +56,10 @@ type Invoice struct {
 
 // Promise is a promise to pay on an invoice.
 type Promise struct {
-	Currency string
-	Status   string // pending, kept, broken, cancelled
-	Resolved time.Time
+	InvoiceID string
+	Currency  string
+	Status    string // pending, kept, broken, cancelled
+	Resolved  time.Time
 }
 
 // Plan is an installment plan on an invoice.

@@ -39,7 +39,7 @@ func CheckFilter(ctx context.Context, q store.Querier, f Filter) error {
 // and matching the filter. $1 is the period's last date, $2..$5 the
 // filter's currency, segment, collector and policy (” = any).
 const selected = `WITH sel AS (
-	SELECT i.id, i.currency, i.amount_cents, i.issue_date, i.due_date, i.status, c.closed_at, i.updated_at,
+	SELECT i.id, i.debtor_id, i.currency, i.amount_cents, i.issue_date, i.due_date, i.status, c.closed_at, i.updated_at,
 	       coalesce(c.collector_id, d.collector_id, '') AS collector
 	FROM invoices i
 	JOIN debtors d ON d.id = i.debtor_id
@@ -48,7 +48,8 @@ const selected = `WITH sel AS (
 	  AND ($2 = '' OR i.currency = $2)
 	  AND ($3 = '' OR d.segment = $3)
 	  AND ($4 = '' OR coalesce(c.collector_id, d.collector_id) = $4)
-	  AND ($5 = '' OR c.policy_name = $5))
+	  AND ($5 = '' OR c.policy_name = $5)
+	  AND ($6 = '' OR i.debtor_id = $6))
 `
 
 // parisDate is the SQL of the Paris calendar date of a timestamptz.
@@ -69,14 +70,14 @@ var movementsSQL = selected + `
 // by its case's "written_off" timeline entry, else the case's closing,
 // else the invoice's last change.
 var invoicesSQL = selected + `
-	SELECT sel.id, sel.currency, sel.amount_cents, sel.issue_date, sel.due_date, sel.status = 'agency',
+	SELECT sel.id, sel.debtor_id, sel.currency, sel.amount_cents, sel.issue_date, sel.due_date, sel.status = 'agency',
 	       CASE WHEN sel.status = 'written_off' THEN ` + parisDate(`coalesce(
 	           (SELECT min(e.occurred_at) FROM case_events e WHERE e.invoice_id = sel.id AND e.kind = 'written_off'),
 	           sel.closed_at, sel.updated_at)`) + ` END
 	FROM sel`
 
 var promisesSQL = selected + `
-	SELECT p.currency, p.status, ` + parisDate("p.resolved_at") + `
+	SELECT p.invoice_id, p.currency, p.status, ` + parisDate("p.resolved_at") + `
 	FROM promises p JOIN sel ON sel.id = p.invoice_id WHERE p.resolved_at IS NOT NULL`
 
 var plansSQL = selected + `
@@ -88,16 +89,16 @@ var disputesSQL = selected + `
 	FROM disputes d JOIN sel ON sel.id = d.invoice_id`
 
 // actionsSQL reads the actions of the selected invoices sent in the period
-// ($6 is its first date): outbound interactions that left (a sent time).
+// ($7 is its first date): outbound interactions that left (a sent time).
 var actionsSQL = selected + `
 	SELECT it.invoice_id, sel.currency, it.channel, it.rung, it.template, sel.collector, it.sent_at
 	FROM interactions it JOIN sel ON sel.id = it.invoice_id
 	WHERE it.direction = 'outbound' AND it.sent_at IS NOT NULL
-	  AND ` + parisDate("it.sent_at") + ` BETWEEN $6::date AND $1::date`
+	  AND ` + parisDate("it.sent_at") + ` BETWEEN $7::date AND $1::date`
 
 // LoadActions reads the actions sent in p on the invoices f selects.
 func LoadActions(ctx context.Context, q store.Querier, p Period, f Filter) ([]Action, error) {
-	rows, err := q.Query(ctx, actionsSQL, p.To, f.Currency, f.Segment, f.Collector, f.Policy, p.From)
+	rows, err := q.Query(ctx, actionsSQL, append(f.args(p), p.From)...)
 	if err != nil {
 		return nil, fmt.Errorf("load report actions: %w", err)
 	}
@@ -145,9 +146,14 @@ func EffectivenessReport(ctx context.Context, q store.Querier, qy Query, now tim
 	return r, nil
 }
 
+// args are the parameters of the selected CTE.
+func (f Filter) args(p Period) []any {
+	return []any{p.To, f.Currency, f.Segment, f.Collector, f.Policy, f.Debtor}
+}
+
 // Load reads the facts a report over period and filter needs.
 func Load(ctx context.Context, q store.Querier, p Period, f Filter) (Facts, error) {
-	args := []any{p.To, f.Currency, f.Segment, f.Collector, f.Policy}
+	args := f.args(p)
 	var facts Facts
 	index := map[string]int{}
 	rows, err := q.Query(ctx, invoicesSQL, args...)
@@ -156,7 +162,7 @@ func Load(ctx context.Context, q store.Querier, p Period, f Filter) (Facts, erro
 	}
 	var inv Invoice
 	var writtenOff *time.Time
-	_, err = pgx.ForEachRow(rows, []any{&inv.ID, &inv.Currency, &inv.AmountCents, &inv.Issued, &inv.Due, &inv.AtAgency, &writtenOff}, func() error {
+	_, err = pgx.ForEachRow(rows, []any{&inv.ID, &inv.DebtorID, &inv.Currency, &inv.AmountCents, &inv.Issued, &inv.Due, &inv.AtAgency, &writtenOff}, func() error {
 		inv.WrittenOff = time.Time{}
 		if writtenOff != nil {
 			inv.WrittenOff = *writtenOff
@@ -189,7 +195,7 @@ func Load(ctx context.Context, q store.Querier, p Period, f Filter) (Facts, erro
 		return facts, fmt.Errorf("load report promises: %w", err)
 	}
 	var pr Promise
-	if _, err = pgx.ForEachRow(rows, []any{&pr.Currency, &pr.Status, &pr.Resolved}, func() error {
+	if _, err = pgx.ForEachRow(rows, []any{&pr.InvoiceID, &pr.Currency, &pr.Status, &pr.Resolved}, func() error {
 		facts.Promises = append(facts.Promises, pr)
 		return nil
 	}); err != nil {
@@ -274,4 +280,69 @@ func KPIReport(ctx context.Context, q store.Querier, qy Query) (Report, error) {
 		}
 	}
 	return r, nil
+}
+
+// Debtor is what the score needs of a debtor besides its facts.
+type Debtor struct {
+	ID               string
+	Currency         string
+	CreditLimitCents *int64
+}
+
+// Scores computes the score of each debtor (every debtor when ids is
+// empty) as of today, loading the facts once.
+func Scores(ctx context.Context, q store.Querier, today time.Time, blockBelow int, ids ...string) ([]Score, error) {
+	rows, err := q.Query(ctx, `SELECT id, currency, credit_limit_cents FROM debtors
+		WHERE coalesce(cardinality($1::text[]), 0) = 0 OR id = ANY($1) ORDER BY id`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("load debtors to score: %w", err)
+	}
+	var debtors []Debtor
+	var d Debtor
+	if _, err := pgx.ForEachRow(rows, []any{&d.ID, &d.Currency, &d.CreditLimitCents}, func() error {
+		debtors = append(debtors, d)
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("load debtors to score: %w", err)
+	}
+	if len(debtors) == 0 {
+		return []Score{}, nil
+	}
+	f := Filter{}
+	if len(ids) == 1 {
+		f.Debtor = ids[0]
+	}
+	facts, err := Load(ctx, q, Period{From: today.AddDate(0, 0, -(ScoreWindowDays - 1)), To: today}, f)
+	if err != nil {
+		return nil, err
+	}
+	by := map[string]*Facts{}
+	owner := map[string]string{}
+	for _, inv := range facts.Invoices {
+		owner[inv.ID] = inv.DebtorID
+		if by[inv.DebtorID] == nil {
+			by[inv.DebtorID] = &Facts{}
+		}
+		by[inv.DebtorID].Invoices = append(by[inv.DebtorID].Invoices, inv)
+	}
+	for _, p := range facts.Promises {
+		if f := by[owner[p.InvoiceID]]; f != nil {
+			f.Promises = append(f.Promises, p)
+		}
+	}
+	for _, dp := range facts.Disputes {
+		if f := by[owner[dp.InvoiceID]]; f != nil {
+			f.Disputes = append(f.Disputes, dp)
+		}
+	}
+	out := make([]Score, 0, len(debtors))
+	for _, d := range debtors {
+		var mine Facts
+		if f := by[d.ID]; f != nil {
+			mine = *f
+		}
+		out = append(out, ComputeScore(ScoreInput{DebtorID: d.ID, Currency: d.Currency, CreditLimitCents: d.CreditLimitCents,
+			Facts: mine, Today: today, BlockBelow: blockBelow}))
+	}
+	return out, nil
 }

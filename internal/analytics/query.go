@@ -24,6 +24,8 @@ type Filter struct {
 	Collector string `json:"collector,omitempty"`
 	// Policy keeps the invoices whose case runs on this policy.
 	Policy string `json:"policy,omitempty"`
+	// Debtor keeps one debtor's invoices (the score; not a report parameter).
+	Debtor string `json:"-"`
 }
 
 // Query is a report request: a period, a filter, and optional rates.

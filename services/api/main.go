@@ -14,6 +14,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/relance/relance/internal/analytics"
 	"github.com/relance/relance/internal/config"
 	"github.com/relance/relance/internal/intake"
 	"github.com/relance/relance/internal/process"
@@ -38,6 +39,7 @@ func run() error {
 	env := config.NewEnv(os.LookupEnv)
 	common := config.ReadCommon(env, ":8080")
 	preDue := env.Duration("INTAKE_PRE_DUE_WINDOW", 0)
+	blockBelow := env.Int("SCORE_BLOCK_BELOW", analytics.DefaultBlockBelow)
 	if err := env.Err(); err != nil {
 		return err
 	}
@@ -55,6 +57,8 @@ func run() error {
 		Intake:  &intake.Importer{Store: p.Store, Cases: cases, PreDue: preDue},
 		Logger:  p.Logger,
 		Metrics: NewMetrics(p.Registry),
+
+		ScoreBlockBelow: blockBelow,
 	}
 	return p.Serve(ctx, api.Handler())
 }

@@ -127,3 +127,38 @@ func TestIntegrationEffectivenessReport(t *testing.T) {
 		}
 	}
 }
+
+func TestIntegrationDebtorScore(t *testing.T) {
+	hs := newHarness(t)
+	hs.seedDebtors()
+	// Alice's debtor owes 1,000 since 1 February on a 900 limit (testNow: 10 March).
+	hs.importInvoice(invoice("F-A1", "d-alice", "2026-02-01", 1000_00))
+	if _, err := hs.st.Pool.Exec(context.Background(), `UPDATE debtors SET credit_limit_cents = 90000 WHERE id = 'd-alice'`); err != nil {
+		t.Fatal(err)
+	}
+	var s analytics.Score
+	hs.expect(hs.do("alice", "GET", "/v1/debtors/d-alice/score", nil), http.StatusOK).json(t, &s)
+	// days_late: 37 days → 40 × (1 − 37/60) = 15.33; promises 20, disputes 10,
+	// partial payments 10; exposure over the limit 0: 55.33.
+	if s.Score != 55 || !s.Blocked || s.Reasons[0] != "over_credit_limit" || s.Exposure.OpenCents != 1000_00 || len(s.Factors) != 5 {
+		t.Errorf("score = %+v", s)
+	}
+	hs.expect(hs.do("bob", "GET", "/v1/debtors/d-alice/score", nil), http.StatusNotFound)
+	hs.expect(hs.do("alice", "GET", "/v1/debtors/nobody/score", nil), http.StatusNotFound)
+
+	var list struct{ Debtors []analytics.Score }
+	hs.expect(hs.do("manager", "GET", "/v1/reports/scores?blocked=true", nil), http.StatusOK).json(t, &list)
+	if len(list.Debtors) != 1 || list.Debtors[0].DebtorID != "d-alice" {
+		t.Errorf("blocked debtors = %+v", list.Debtors)
+	}
+	w := hs.expect(hs.do("manager", "GET", "/v1/reports/scores?format=csv", nil), http.StatusOK)
+	rows, err := csv.NewReader(w.Body).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 3 || rows[1][0] != "d-alice" || rows[1][1] != "55" || rows[1][2] != "true" || rows[2][1] != "100" {
+		t.Errorf("CSV = %v", rows)
+	}
+	hs.expect(hs.do("manager", "GET", "/v1/reports/scores?blocked=maybe", nil), http.StatusUnprocessableEntity)
+	hs.expect(hs.do("alice", "GET", "/v1/reports/scores", nil), http.StatusForbidden)
+}

@@ -45,6 +45,9 @@ type API struct {
 	Now func() time.Time
 	// Metrics records requests when set.
 	Metrics *Metrics
+	// ScoreBlockBelow is the payment-behaviour score under which a debtor's
+	// order-block signal is raised (analytics.DefaultBlockBelow when 0).
+	ScoreBlockBelow int
 
 	// tokens checks bearer tokens; Handler makes it.
 	tokens *tokenauth.Verifier
@@ -101,6 +104,7 @@ func (a *API) Handler() *gin.Engine {
 	v1.PUT("/debtors/:id", allow(intakeRoles...), a.putDebtor)
 	v1.GET("/debtors/:id", allow(everyone...), a.getDebtor)
 	v1.GET("/debtors/:id/360", allow(everyone...), a.debtor360)
+	v1.GET("/debtors/:id/score", allow(everyone...), a.debtorScore)
 	v1.GET("/interactions/:id/file", allow(everyone...), a.interactionFile)
 
 	v1.POST("/invoices", allow(intakeRoles...), a.createInvoice)
@@ -126,6 +130,7 @@ func (a *API) Handler() *gin.Engine {
 
 	v1.GET("/reports/kpis", allow(managers...), a.kpis)
 	v1.GET("/reports/effectiveness", allow(managers...), a.effectiveness)
+	v1.GET("/reports/scores", allow(managers...), a.scoresReport)
 
 	v1.POST("/tokens", allow(store.RoleAdmin), a.createToken)
 	v1.GET("/tokens", allow(store.RoleAdmin), a.listTokens)
