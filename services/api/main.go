@@ -12,11 +12,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
+	"time"
 
 	"github.com/relance/relance/internal/analytics"
 	"github.com/relance/relance/internal/config"
 	"github.com/relance/relance/internal/intake"
+	"github.com/relance/relance/internal/outhook"
 	"github.com/relance/relance/internal/process"
 	"github.com/relance/relance/internal/service"
 	"github.com/relance/relance/internal/store"
@@ -40,6 +43,13 @@ func run() error {
 	common := config.ReadCommon(env, ":8080")
 	preDue := env.Duration("INTAKE_PRE_DUE_WINDOW", 0)
 	blockBelow := env.Int("SCORE_BLOCK_BELOW", analytics.DefaultBlockBelow)
+	erpURL := env.URL("ERP_WEBHOOK_URL", "")
+	erpSecret := ""
+	if erpURL != "" {
+		erpSecret = env.Required("ERP_WEBHOOK_SECRET")
+	}
+	erpPoll := env.Duration("ERP_WEBHOOK_POLL", 10*time.Second)
+	erpAttempts := env.Int("ERP_WEBHOOK_MAX_ATTEMPTS", 20)
 	if err := env.Err(); err != nil {
 		return err
 	}
@@ -59,6 +69,12 @@ func run() error {
 		Metrics: NewMetrics(p.Registry),
 
 		ScoreBlockBelow: blockBelow,
+	}
+	if erpURL != "" {
+		go api.signalLoop(ctx, &outhook.Deliverer{
+			Store: p.Store, Client: &http.Client{Timeout: 10 * time.Second}, URL: erpURL, Secret: []byte(erpSecret),
+			MaxAttempts: erpAttempts, Lease: time.Minute, Now: time.Now,
+		}, erpPoll)
 	}
 	return p.Serve(ctx, api.Handler())
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/relance/relance/internal/analytics"
+	"github.com/relance/relance/internal/outhook"
 )
 
 // TestIntegrationKPIReport reads the KPI report through the API: an
@@ -161,4 +162,30 @@ func TestIntegrationDebtorScore(t *testing.T) {
 	}
 	hs.expect(hs.do("manager", "GET", "/v1/reports/scores?blocked=maybe", nil), http.StatusUnprocessableEntity)
 	hs.expect(hs.do("alice", "GET", "/v1/reports/scores", nil), http.StatusForbidden)
+}
+
+func TestIntegrationOutgoingWebhookLog(t *testing.T) {
+	hs := newHarness(t)
+	ctx := context.Background()
+	if _, err := hs.st.Pool.Exec(ctx, `INSERT INTO outgoing_webhooks (id, event, payload, status, attempts, next_attempt_at, created_at)
+		VALUES ('evt_1', 'debtor.blocked', '{"id":"evt_1"}', 'failed', 1, now(), now())`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := hs.st.Pool.Exec(ctx, `INSERT INTO outgoing_webhook_attempts (webhook_id, attempt, at, status_code, error, duration_ms)
+		VALUES ('evt_1', 1, now(), 500, 'answered 500', 12)`); err != nil {
+		t.Fatal(err)
+	}
+	var list struct{ Items []outhook.Delivery }
+	hs.expect(hs.do("manager", "GET", "/v1/outgoing-webhooks?status=failed", nil), http.StatusOK).json(t, &list)
+	if len(list.Items) != 1 || len(list.Items[0].Log) != 1 || *list.Items[0].Log[0].StatusCode != 500 {
+		t.Errorf("log = %+v", list.Items)
+	}
+	hs.expect(hs.do("manager", "GET", "/v1/outgoing-webhooks?status=delivered", nil), http.StatusOK).json(t, &list)
+	if len(list.Items) != 0 {
+		t.Errorf("delivered = %+v, want none", list.Items)
+	}
+	if f := hs.expect(hs.do("manager", "GET", "/v1/outgoing-webhooks?status=lost", nil), http.StatusUnprocessableEntity).problemField(t); f != "status" {
+		t.Errorf("422 on %q", f)
+	}
+	hs.expect(hs.do("alice", "GET", "/v1/outgoing-webhooks", nil), http.StatusForbidden)
 }
