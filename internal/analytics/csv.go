@@ -95,3 +95,30 @@ func cell(x any) string {
 	}
 	return fmt.Sprint(x)
 }
+
+// WriteCSV writes the forecast and its backtest, one line a week and
+// currency: part (forecast or backtest), currency, week (1–13, or
+// "later"), from, to, expected_cents, naive_cents, actual_cents (backtest
+// only); then one line a currency with the backtest's MAPE in the
+// expected and naive columns (week "mape_percent").
+func (r ForecastReport) WriteCSV(w io.Writer) error {
+	rows := [][]string{{"part", "currency", "week", "from", "to", "expected_cents", "naive_cents", "actual_cents"}}
+	i64 := func(n int64) string { return strconv.FormatInt(n, 10) }
+	for _, c := range r.Forecast.Currencies {
+		for i, wk := range r.Forecast.Weeks {
+			rows = append(rows, []string{"forecast", c.Currency, strconv.Itoa(wk.Week), wk.From, wk.To, i64(c.ExpectedCents[i]), i64(c.NaiveCents[i]), ""})
+		}
+		rows = append(rows, []string{"forecast", c.Currency, "later", "", "", i64(c.LaterCents), i64(c.NaiveLaterCents), ""})
+	}
+	for _, c := range r.Backtest.Currencies {
+		for i, wk := range r.Backtest.Weeks {
+			rows = append(rows, []string{"backtest", c.Currency, strconv.Itoa(wk.Week), wk.From, wk.To,
+				i64(c.ExpectedCents[i]), i64(c.NaiveCents[i]), i64(c.ActualCents[i])})
+		}
+		rows = append(rows, []string{"backtest", c.Currency, "mape_percent", "", "", cell(c.MAPE), cell(c.NaiveMAPE), ""})
+	}
+	if err := csv.NewWriter(w).WriteAll(rows); err != nil {
+		return fmt.Errorf("write forecast CSV: %w", err)
+	}
+	return nil
+}

@@ -60,6 +60,10 @@ type Promise struct {
 	Currency  string
 	Status    string // pending, kept, broken, cancelled
 	Resolved  time.Time
+	// Made is the Paris date the promise was made; Date the date promised.
+	Made        time.Time
+	Date        time.Time
+	AmountCents int64
 }
 
 // Plan is an installment plan on an invoice.
@@ -72,11 +76,12 @@ type Plan struct {
 // Dispute is a dispute on an invoice; Opened and Resolved are instants,
 // OpenedOn the Paris date it was opened.
 type Dispute struct {
-	InvoiceID string
-	Currency  string
-	Opened    time.Time
-	OpenedOn  time.Time
-	Resolved  time.Time // zero while open
+	InvoiceID   string
+	AmountCents int64
+	Currency    string
+	Opened      time.Time
+	OpenedOn    time.Time
+	Resolved    time.Time // zero while open
 	// ResolvedOn is the Paris date of Resolved.
 	ResolvedOn time.Time
 }

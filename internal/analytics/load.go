@@ -77,15 +77,16 @@ var invoicesSQL = selected + `
 	FROM sel`
 
 var promisesSQL = selected + `
-	SELECT p.invoice_id, p.currency, p.status, ` + parisDate("p.resolved_at") + `
-	FROM promises p JOIN sel ON sel.id = p.invoice_id WHERE p.resolved_at IS NOT NULL`
+	SELECT p.invoice_id, p.currency, p.status, ` + parisDate("p.resolved_at") + `, ` + parisDate("p.created_at") + `,
+	       p.promised_date, p.amount_cents
+	FROM promises p JOIN sel ON sel.id = p.invoice_id`
 
 var plansSQL = selected + `
 	SELECT sel.currency, p.status, ` + parisDate("p.resolved_at") + `
 	FROM payment_plans p JOIN sel ON sel.id = p.invoice_id WHERE p.resolved_at IS NOT NULL`
 
 var disputesSQL = selected + `
-	SELECT d.invoice_id, sel.currency, d.opened_at, ` + parisDate("d.opened_at") + `, d.resolved_at, ` + parisDate("d.resolved_at") + `
+	SELECT d.invoice_id, d.amount_cents, sel.currency, d.opened_at, ` + parisDate("d.opened_at") + `, d.resolved_at, ` + parisDate("d.resolved_at") + `
 	FROM disputes d JOIN sel ON sel.id = d.invoice_id`
 
 // actionsSQL reads the actions of the selected invoices sent in the period
@@ -195,7 +196,12 @@ func Load(ctx context.Context, q store.Querier, p Period, f Filter) (Facts, erro
 		return facts, fmt.Errorf("load report promises: %w", err)
 	}
 	var pr Promise
-	if _, err = pgx.ForEachRow(rows, []any{&pr.InvoiceID, &pr.Currency, &pr.Status, &pr.Resolved}, func() error {
+	var resolved *time.Time
+	if _, err = pgx.ForEachRow(rows, []any{&pr.InvoiceID, &pr.Currency, &pr.Status, &resolved, &pr.Made, &pr.Date, &pr.AmountCents}, func() error {
+		pr.Resolved = time.Time{}
+		if resolved != nil {
+			pr.Resolved = *resolved
+		}
 		facts.Promises = append(facts.Promises, pr)
 		return nil
 	}); err != nil {
@@ -219,11 +225,11 @@ func Load(ctx context.Context, q store.Querier, p Period, f Filter) (Facts, erro
 		return facts, fmt.Errorf("load report disputes: %w", err)
 	}
 	var d Dispute
-	var resolved, resolvedOn *time.Time
-	if _, err = pgx.ForEachRow(rows, []any{&d.InvoiceID, &d.Currency, &d.Opened, &d.OpenedOn, &resolved, &resolvedOn}, func() error {
+	var resolvedAt, resolvedOn *time.Time
+	if _, err = pgx.ForEachRow(rows, []any{&d.InvoiceID, &d.AmountCents, &d.Currency, &d.Opened, &d.OpenedOn, &resolvedAt, &resolvedOn}, func() error {
 		d.Resolved, d.ResolvedOn = time.Time{}, time.Time{}
-		if resolved != nil {
-			d.Resolved, d.ResolvedOn = *resolved, *resolvedOn
+		if resolvedAt != nil {
+			d.Resolved, d.ResolvedOn = *resolvedAt, *resolvedOn
 		}
 		facts.Disputes = append(facts.Disputes, d)
 		return nil
@@ -345,4 +351,27 @@ func Scores(ctx context.Context, q store.Querier, today time.Time, blockBelow in
 			Facts: mine, Today: today, BlockBelow: blockBelow}))
 	}
 	return out, nil
+}
+
+// ForecastReport is the cash-in forecast with its backtest.
+type ForecastReport struct {
+	Filter   Filter   `json:"filter"`
+	Forecast Forecast `json:"forecast"`
+	Backtest Backtest `json:"backtest"`
+}
+
+// CashForecast loads the facts up to today and forecasts from fq.Start,
+// backtesting the same model from fq.BacktestStart.
+func CashForecast(ctx context.Context, q store.Querier, fq ForecastQuery, today time.Time) (ForecastReport, error) {
+	r := ForecastReport{Filter: fq.Filter}
+	if err := CheckFilter(ctx, q, fq.Filter); err != nil {
+		return r, err
+	}
+	facts, err := Load(ctx, q, Period{From: fq.BacktestStart, To: today}, fq.Filter)
+	if err != nil {
+		return r, err
+	}
+	r.Forecast = ForecastFrom(facts, fq.Start)
+	r.Backtest = BacktestFrom(facts, fq.BacktestStart, today)
+	return r, nil
 }

@@ -79,15 +79,9 @@ func ParseQuery(v url.Values, today time.Time, known ...string) (Query, error) {
 		return q, domain.FieldError{Field: "from", Reason: fmt.Sprintf("the period is longer than %d days", MaxPeriodDays)}
 	}
 	q.Period = Period{From: from, To: to}
-	if c := strings.TrimSpace(v.Get("currency")); c != "" {
-		q.Filter.Currency = strings.ToUpper(c)
-		if !KnownCurrency(q.Filter.Currency) {
-			return q, domain.FieldError{Field: "currency", Reason: fmt.Sprintf("%q is not an ISO 4217 currency code", c)}
-		}
+	if q.Filter, err = parseFilter(v); err != nil {
+		return q, err
 	}
-	q.Filter.Segment = strings.TrimSpace(v.Get("segment"))
-	q.Filter.Collector = strings.TrimSpace(v.Get("collector"))
-	q.Filter.Policy = strings.TrimSpace(v.Get("policy"))
 	target, rates := strings.ToUpper(strings.TrimSpace(v.Get("convert_to"))), strings.TrimSpace(v.Get("rates"))
 	switch {
 	case target == "" && rates != "":
@@ -102,6 +96,61 @@ func ParseQuery(v url.Values, today time.Time, known ...string) (Query, error) {
 		q.Rates = &r
 	}
 	return q, nil
+}
+
+// parseFilter reads the filter parameters.
+func parseFilter(v url.Values) (Filter, error) {
+	var f Filter
+	if c := strings.TrimSpace(v.Get("currency")); c != "" {
+		f.Currency = strings.ToUpper(c)
+		if !KnownCurrency(f.Currency) {
+			return f, domain.FieldError{Field: "currency", Reason: fmt.Sprintf("%q is not an ISO 4217 currency code", c)}
+		}
+	}
+	f.Segment = strings.TrimSpace(v.Get("segment"))
+	f.Collector = strings.TrimSpace(v.Get("collector"))
+	f.Policy = strings.TrimSpace(v.Get("policy"))
+	return f, nil
+}
+
+// ForecastQuery is a forecast request: its start, the start of its
+// backtest, a filter.
+type ForecastQuery struct {
+	Start         time.Time
+	BacktestStart time.Time
+	Filter        Filter
+}
+
+// ParseForecastQuery reads start (default today, at most today),
+// backtest_from (default 13 weeks before start) and the filter.
+func ParseForecastQuery(v url.Values, today time.Time) (ForecastQuery, error) {
+	var q ForecastQuery
+	for name, vals := range v {
+		if !slices.Contains([]string{"start", "backtest_from", "currency", "segment", "collector", "policy", "format"}, name) {
+			return q, domain.FieldError{Field: name, Reason: "is not a parameter of this report"}
+		}
+		if len(vals) > 1 {
+			return q, domain.FieldError{Field: name, Reason: "is given more than once"}
+		}
+	}
+	var err error
+	if q.Start, err = date(v, "start", today); err != nil {
+		return q, err
+	}
+	if q.Start.After(today) {
+		return q, domain.FieldError{Field: "start", Reason: "is after today: the forecast starts from what is owed"}
+	}
+	if q.BacktestStart, err = date(v, "backtest_from", q.Start.AddDate(0, 0, -7*ForecastWeeks)); err != nil {
+		return q, err
+	}
+	if !q.BacktestStart.Before(q.Start) {
+		return q, domain.FieldError{Field: "backtest_from", Reason: "must be before start"}
+	}
+	if days(q.BacktestStart, q.Start) > MaxPeriodDays {
+		return q, domain.FieldError{Field: "backtest_from", Reason: fmt.Sprintf("is more than %d days before start", MaxPeriodDays)}
+	}
+	q.Filter, err = parseFilter(v)
+	return q, err
 }
 
 // date reads a YYYY-MM-DD parameter, def when absent.

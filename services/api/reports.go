@@ -90,3 +90,27 @@ func (a *API) effectiveness(c *gin.Context) {
 	}
 	c.JSON(http.StatusOK, r)
 }
+
+// forecast is GET /v1/reports/forecast: expected cash-in per week for 13
+// weeks per currency, with the model's backtest against a naive forecast.
+func (a *API) forecast(c *gin.Context) {
+	csv, ok := reportFormat(c)
+	if !ok {
+		return
+	}
+	q, err := analytics.ParseForecastQuery(c.Request.URL.Query(), a.today())
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	r, err := analytics.CashForecast(c.Request.Context(), a.Store.Pool, q, a.today())
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	if csv {
+		writeCSV(c, "forecast_"+r.Forecast.AsOf+".csv", r.WriteCSV)
+		return
+	}
+	c.JSON(http.StatusOK, r)
+}

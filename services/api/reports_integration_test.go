@@ -189,3 +189,32 @@ func TestIntegrationOutgoingWebhookLog(t *testing.T) {
 	}
 	hs.expect(hs.do("alice", "GET", "/v1/outgoing-webhooks", nil), http.StatusForbidden)
 }
+
+func TestIntegrationForecastReport(t *testing.T) {
+	hs := newHarness(t)
+	hs.seedDebtors()
+	// testNow is Tuesday 10 March 2026. Alice's debtor owes 1,000 due on 20 March; no
+	// history, so expected on its due date (week 2, 03-17..23), like the naive forecast.
+	hs.importInvoice(invoice("F-A1", "d-alice", "2026-03-20", 1000_00))
+	var r analytics.ForecastReport
+	hs.expect(hs.do("manager", "GET", "/v1/reports/forecast", nil), http.StatusOK).json(t, &r)
+	if r.Forecast.AsOf != "2026-03-10" || len(r.Forecast.Currencies) != 1 || r.Forecast.Currencies[0].ExpectedCents[1] != 1000_00 ||
+		r.Forecast.Currencies[0].NaiveCents[1] != 1000_00 || r.Backtest.AsOf != "2025-12-09" {
+		t.Errorf("forecast = %+v", r)
+	}
+	w := hs.expect(hs.do("manager", "GET", "/v1/reports/forecast?format=csv", nil), http.StatusOK)
+	rows, err := csv.NewReader(w.Body).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// header + 13 weeks + later for EUR; the backtest has no currency (nothing owed in December).
+	if len(rows) != 15 || rows[2][2] != "2" || rows[2][5] != "100000" || rows[14][2] != "later" {
+		t.Errorf("CSV = %v", rows)
+	}
+	for query, field := range map[string]string{"start=2026-04-01": "start", "backtest_from=2026-03-10": "backtest_from",
+		"from=2026-01-01": "from", "currency=ABC": "currency", "policy=nope": "policy"} {
+		if got := hs.expect(hs.do("manager", "GET", "/v1/reports/forecast?"+query, nil), http.StatusUnprocessableEntity).problemField(t); got != field {
+			t.Errorf("%s: 422 on %q, want %q", query, got, field)
+		}
+	}
+}

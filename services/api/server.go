@@ -131,6 +131,7 @@ func (a *API) Handler() *gin.Engine {
 	v1.GET("/reports/kpis", allow(managers...), a.kpis)
 	v1.GET("/reports/effectiveness", allow(managers...), a.effectiveness)
 	v1.GET("/reports/scores", allow(managers...), a.scoresReport)
+	v1.GET("/reports/forecast", allow(managers...), a.forecast)
 	v1.GET("/outgoing-webhooks", allow(managers...), a.outgoingWebhooks)
 
 	v1.POST("/tokens", allow(store.RoleAdmin), a.createToken)
