@@ -61,8 +61,6 @@ type ChannelConfig struct {
 	OutboxDir string
 	// NoticeDays is the deadline a formal notice gives to pay.
 	NoticeDays int
-	// ECBRateBP is the ECB main refinancing rate, in basis points.
-	ECBRateBP int
 }
 
 // NewChannelActivities reads the channels' settings from env and builds
@@ -90,8 +88,9 @@ type ChannelConfig struct {
 //	AGENCY_SECRET       (required with AGENCY_URL)   HMAC-SHA256 key of the X-Relance-Signature header
 //	AGENCY_DIR          OUTBOX_DIR/agency  folder receiving packs when AGENCY_URL is unset
 //	NOTICE_DAYS         8                  days a formal notice gives to pay
-//	ECB_RATE_BP         215                ECB main refinancing rate in basis points (215 = 2.15 %);
-//	                                       late interest is this + 10 points (L441-10): update it each half-year
+//
+// Late-payment rates are not settings: they are the interest_rates table
+// (one row per half-year, GET/PUT /v1/interest-rates).
 func NewChannelActivities(env *config.Env, st *store.Store, logger *slog.Logger) (*ChannelActivities, error) {
 	outboxDir := env.String("OUTBOX_DIR", ".dev/outbox")
 	cfg := ChannelConfig{
@@ -107,7 +106,6 @@ func NewChannelActivities(env *config.Env, st *store.Store, logger *slog.Logger)
 		PublicBaseURL:        strings.TrimRight(env.URL("PUBLIC_BASE_URL", ""), "/"),
 		OutboxDir:            outboxDir,
 		NoticeDays:           env.Int("NOTICE_DAYS", 8),
-		ECBRateBP:            env.Int("ECB_RATE_BP", domain.DefaultECBRateBP),
 	}
 	box := &outbox.Outbox{Dir: outboxDir}
 	a := &ChannelActivities{store: st, logger: logger, cfg: cfg, mailer: box, texter: box,

@@ -110,10 +110,14 @@ func (a *ChannelActivities) buildPack(ctx context.Context, id string, in domain.
 		Claim: agency.Claim{InvoiceNumber: inv.Number, IssueDate: inv.IssueDate, DueDate: inv.DueDate,
 			Description: inv.Description, Currency: inv.Currency, InvoiceAmountCents: inv.AmountCents,
 			Lines: []agency.Line{}},
-		Amounts:   domain.SplitClaim(balance, d.IsBusiness, a.cfg.ECBRateBP, inv.DueDate, now),
 		Payments:  []agency.Payment{},
 		Reminders: []agency.Reminder{},
 	}
+	amounts, err := a.claimOf(ctx, d, inv, balance, now, false)
+	if err != nil {
+		return agency.Pack{}, err
+	}
+	p.Amounts = amounts
 	p.Claim.Basis = a.basis(lang, inv)
 	for _, l := range inv.Lines {
 		p.Claim.Lines = append(p.Claim.Lines, agency.Line{Description: l.Description, Quantity: l.Quantity,

@@ -489,6 +489,7 @@ func TestIntegrationCallTasksAreAssignedFairlyInTheContactWindow(t *testing.T) {
 
 func TestIntegrationHandoffIsDeliveredOnce(t *testing.T) {
 	st := testenv.Postgres(t)
+	coverRatesUntilNow(t, st)
 	ctx := context.Background()
 	var keys []string
 	var refs []string

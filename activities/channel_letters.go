@@ -36,9 +36,9 @@ func (a *ChannelActivities) letterSubject(template string, data templates.Data) 
 type letterLabels struct{ invoiced, paid, due, interest, indemnity, total, payments, date, amount, method string }
 
 var letterLabelsByLang = map[string]letterLabels{
-	"fr": {"Montant de la facture", "Déjà réglé", "Reste dû", "Intérêts de retard", "Indemnité forfaitaire (L441-10)",
+	"fr": {"Montant de la facture", "Déjà réglé", "Reste dû", "Intérêts de retard", "Indemnité forfaitaire (D441-5)",
 		"Total exigible", "Paiements reçus", "Date", "Montant", "Moyen"},
-	"en": {"Invoice amount", "Already paid", "Balance due", "Late-payment interest", "Fixed indemnity (L441-10)",
+	"en": {"Invoice amount", "Already paid", "Balance due", "Late-payment interest", "Fixed indemnity (D441-5)",
 		"Total due", "Payments received", "Date", "Amount", "Method"},
 }
 
@@ -51,8 +51,18 @@ func (a *ChannelActivities) noticeData(d templates.Data, claim domain.ClaimSplit
 	}
 	d.PayWithinDays = a.cfg.NoticeDays
 	d.PayBy = templates.Date(a.now().AddDate(0, 0, a.cfg.NoticeDays), lang)
-	d.InterestRate = agency.Percent(domain.LegalLateRateBP(a.cfg.ECBRateBP), lang)
-	d.Interest = domain.NewMoney(claim.InterestCents, cur).Format(lang)
+	// A missing half-year rate leaves the rate and the amount unstated: the
+	// notices then name the legal basis only.
+	if claim.RatesMissing == "" && claim.Currency != "" {
+		if claim.RateBP > 0 {
+			d.InterestRate = agency.Percent(claim.RateBP, lang)
+		}
+		d.Interest = domain.NewMoney(claim.InterestCents, cur).Format(lang)
+	}
+	if !claim.InterestFrom.IsZero() {
+		// The notice the interest runs from is the day before its first day.
+		d.InterestFrom = templates.Date(claim.InterestFrom.AddDate(0, 0, -1), lang)
+	}
 	if claim.FeesCents > 0 {
 		d.Indemnity = domain.NewMoney(claim.FeesCents, cur).Format(lang)
 	}
@@ -68,7 +78,10 @@ func (a *ChannelActivities) letterPDF(ctx context.Context, template string, d st
 		name = "statement"
 	}
 	now := a.now()
-	claim := domain.SplitClaim(balance, d.IsBusiness, a.cfg.ECBRateBP, inv.DueDate, now)
+	claim, err := a.claimOf(ctx, d, inv, balance, now, noticeTemplates[name])
+	if err != nil {
+		return nil, err
+	}
 	data := a.noticeData(a.templateData(d, inv, balance), claim)
 	text, err := a.templates.Letter(name, data)
 	if err != nil {
@@ -91,8 +104,14 @@ func (a *ChannelActivities) letterPDF(ctx context.Context, template string, d st
 	if a.cfg.CreditorEmail != "" {
 		doc.CreditorInfo = append(doc.CreditorInfo, a.cfg.CreditorEmail)
 	}
+	if noticeTemplates[name] && data.Interest != "" {
+		label := lb.interest
+		if data.InterestRate != "" {
+			label += " (" + data.InterestRate + ")"
+		}
+		doc.Summary = append(doc.Summary, letter.Row{Label: label, Value: money(claim.InterestCents)})
+	}
 	if noticeTemplates[name] {
-		doc.Summary = append(doc.Summary, letter.Row{Label: lb.interest + " (" + data.InterestRate + ")", Value: money(claim.InterestCents)})
 		if claim.FeesCents > 0 {
 			doc.Summary = append(doc.Summary, letter.Row{Label: lb.indemnity, Value: money(claim.FeesCents)})
 		}

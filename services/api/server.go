@@ -134,6 +134,9 @@ func (a *API) Handler() *gin.Engine {
 	v1.GET("/reports/forecast", allow(managers...), a.forecast)
 	v1.GET("/outgoing-webhooks", allow(managers...), a.outgoingWebhooks)
 
+	v1.GET("/interest-rates", allow(everyone...), a.listRates)
+	v1.PUT("/interest-rates/:half", allow(store.RoleAdmin), a.putRates)
+
 	v1.POST("/tokens", allow(store.RoleAdmin), a.createToken)
 	v1.GET("/tokens", allow(store.RoleAdmin), a.listTokens)
 	v1.DELETE("/tokens/:id", allow(store.RoleAdmin), a.revokeToken)

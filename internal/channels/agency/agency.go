@@ -107,8 +107,13 @@ func RenderPDF(set *templates.Set, p Pack, creditor, debtor channels.Address) ([
 		InvoiceNumber: p.Claim.InvoiceNumber, IssueDate: templates.Date(p.Claim.IssueDate, lang),
 		DueDate: templates.Date(p.Claim.DueDate, lang), DaysOverdue: p.Amounts.DaysLate,
 		Amount: money(p.Amounts.PrincipalCents), InvoiceAmount: money(p.Claim.InvoiceAmountCents),
-		InterestRate: Percent(p.Amounts.RateBP, lang), Interest: money(p.Amounts.InterestCents),
 		Total: money(p.Amounts.TotalCents),
+	}
+	if p.Amounts.RatesMissing == "" {
+		data.Interest = money(p.Amounts.InterestCents)
+		if p.Amounts.RateBP > 0 {
+			data.InterestRate = Percent(p.Amounts.RateBP, lang)
+		}
 	}
 	if p.Amounts.FeesCents > 0 {
 		data.Indemnity = money(p.Amounts.FeesCents)

@@ -43,7 +43,9 @@ func formalNotice(t *testing.T, lang string, business bool) Document {
 	}
 	due := time.Date(2026, 3, 31, 0, 0, 0, 0, time.UTC)
 	at := time.Date(2026, 5, 18, 9, 0, 0, 0, time.UTC)
-	claim := domain.SplitClaim(domain.NewMoney(123_456, "EUR"), business, domain.DefaultECBRateBP, due, at)
+	// 2026-H1: ECB 2.15 % + 10 points.
+	claim := domain.SplitClaim(domain.NewMoney(123_456, "EUR"), due, at,
+		domain.LateInterest{InterestCents: domain.LateInterestCents(123_456, 1215, due, at)})
 	money := func(c int64) string { return domain.NewMoney(c, "EUR").Format(lang) }
 	d := templates.Data{
 		Lang: lang, CreditorName: "Société Générale d'Équipement", DebtorName: "Boulangerie Léa Crème",
@@ -53,6 +55,10 @@ func formalNotice(t *testing.T, lang string, business bool) Document {
 	}
 	if business {
 		d.Indemnity = money(domain.RecoveryIndemnityCents)
+	} else {
+		// A consumer's interest runs from this notice at the legal rate of
+		// 2026-H1 (C. civ. 1231-6, C. monét. fin. L313-2).
+		d.InterestRate, d.Interest = "2,62 %", money(0)
 	}
 	text, err := set.Letter("formal_notice", d)
 	if err != nil {
@@ -99,8 +105,14 @@ func TestConsumerNoticeOwesNoFixedIndemnity(t *testing.T) {
 	if strings.Contains(text, "indemnité forfaitaire") {
 		t.Error("the 40 € indemnity is owed by business debtors only")
 	}
-	if !strings.Contains(text, "L441-10") || !strings.Contains(text, "1\u00a0234,56\u00a0€") {
-		t.Errorf("notice lacks the legal basis or the amount:\n%s", text)
+	for _, want := range []string{"1231-6", "L313-2", "la présente mise en demeure fait courir des intérêts au taux légal",
+		"2,62 % l'an", "1\u00a0234,56\u00a0€"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("consumer notice lacks %q:\n%s", want, text)
+		}
+	}
+	if strings.Contains(text, "L441-10") || strings.Contains(text, "12,15") {
+		t.Errorf("a consumer owes no business late rate (L441-10):\n%s", text)
 	}
 }
 

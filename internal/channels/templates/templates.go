@@ -43,10 +43,13 @@ type Data struct {
 	// Formal notices.
 	PayWithinDays int
 	PayBy         string
-	InterestRate  string // "12,15 %"
-	Interest      string
-	Indemnity     string // "40,00 €", empty for consumers
-	Total         string
+	InterestRate  string // "12,15 %"; empty when the half-year's rate is missing
+	Interest      string // empty when the half-year's rate is missing
+	// InterestFrom is the date of the formal notice a consumer's interest
+	// runs from (Code civil 1231-6).
+	InterestFrom string
+	Indemnity    string // "40,00 €", empty for consumers
+	Total        string
 }
 
 // Message is a rendered e-mail or text message.
