@@ -33,6 +33,7 @@ func samplePack() Pack {
 		Claim: Claim{InvoiceNumber: "F-2026-007", IssueDate: due.AddDate(0, -1, 0), DueDate: due, Currency: "EUR",
 			InvoiceAmountCents: 150_000, Lines: []Line{{Description: "Prestation d'étude", Quantity: 1, UnitPriceCents: 150_000, AmountCents: 150_000}}},
 		Amounts: domain.SplitClaim(domain.NewMoney(100_000, "EUR"), due, at, domain.LateInterest{Basis: domain.BasisBusiness,
+			Periods:       []domain.InterestPeriod{{Half: domain.HalfYearOf(at), From: due.AddDate(0, 0, 1), To: at, Days: 40, RateBP: 1215}},
 			InterestCents: domain.LateInterestCents(100_000, 1215, due, at), IndemnityCents: domain.RecoveryIndemnityCents}),
 		Payments: []Payment{{ReceivedAt: due.AddDate(0, 0, 10), AmountCents: 50_000, Currency: "EUR", Method: "virement"}},
 		Reminders: []Reminder{{SentAt: due.AddDate(0, 0, 4), Channel: "email", Template: "reminder", Status: "delivered"},
