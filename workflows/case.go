@@ -170,6 +170,7 @@ func (w *caseWorkflow) start(ctx workflow.Context, facts domain.CaseFacts) {
 		w.st.Status = domain.StatusPaid
 		w.note(ctx, "paid", "invoice already settled at start", nil)
 	}
+	w.catchUpAtStart(ctx)
 }
 
 // finished reports whether the main loop is over. A case handed to the

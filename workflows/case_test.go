@@ -302,7 +302,7 @@ func TestWholeDisputePausesAndResolutionForDebtorCredits(t *testing.T) {
 }
 
 func TestDisputeResolvedAgainstResumesWhereItStopped(t *testing.T) {
-	c := newCaseTest(t, domain.DefaultPolicy(), due.Add(day(2)))
+	c := newCaseTest(t, domain.DefaultPolicy(), due)
 	c.at(due.Add(day(5)), func() { c.update(domain.UpdateOpenDispute, domain.DisputeUpdate{ID: "d1", Reason: "quality"}) })
 	c.at(due.Add(day(25)), func() { c.update(domain.UpdateResolveDispute, domain.DisputeResolution{ID: "d1"}) })
 	var after domain.CaseState
@@ -378,7 +378,7 @@ func TestCreditNoteToZeroEndsCredited(t *testing.T) {
 }
 
 func TestValidatorsRejectBadInputAndChangeNothing(t *testing.T) {
-	c := newCaseTest(t, domain.DefaultPolicy(), due.Add(day(2)))
+	c := newCaseTest(t, domain.DefaultPolicy(), due)
 	cases := []struct {
 		name, update, field string
 		arg                 any

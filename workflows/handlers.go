@@ -52,6 +52,7 @@ func (w *caseWorkflow) setup(ctx workflow.Context) error {
 		addUpdate(ctx, w, domain.UpdateCredit, "apply a credit note", w.validateCredit, w.applyCredit),
 		addUpdate(ctx, w, domain.UpdateCompleteTask, "complete the open call task", w.validateTask, w.applyTask),
 		addUpdate(ctx, w, domain.UpdateReassign, "change the collector", w.validateReassign, w.applyReassign),
+		addUpdate(ctx, w, domain.UpdateTerms, "correct the invoice's due date or raise its amount", w.validateTerms, w.applyTerms),
 	} {
 		if u != nil {
 			return u

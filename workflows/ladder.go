@@ -239,7 +239,11 @@ func (w *caseWorkflow) nextActionAt(ctx workflow.Context) time.Time {
 
 // ladderStep runs or waits for the next rung.
 func (w *caseWorkflow) ladderStep(ctx workflow.Context) error {
+	w.catchUpIfAsked(ctx)
 	st := &w.st
+	if st.NextRung >= len(st.Rungs) {
+		return nil
+	}
 	i := st.NextRung
 	r := &st.Rungs[i]
 	now := workflow.Now(ctx)

@@ -99,7 +99,7 @@ func TestPolicyEditedMidCaseKeepsTheSnapshot(t *testing.T) {
 }
 
 func TestContactRulesDelayAndSkip(t *testing.T) {
-	c := newCaseTest(t, domain.DefaultPolicy(), due.Add(day(2)))
+	c := newCaseTest(t, domain.DefaultPolicy(), due)
 	saturdayLetter := due.Add(day(11))
 	monday := saturdayLetter.Add(day(2))
 	c.fakes.contact = func(in domain.ContactCheckInput) domain.ContactDecision {
@@ -138,7 +138,7 @@ func TestContactRulesDelayAndSkip(t *testing.T) {
 }
 
 func TestBounceRetriesTheSameRungOnItsNextChannel(t *testing.T) {
-	c := newCaseTest(t, domain.DefaultPolicy(), due.Add(day(2)))
+	c := newCaseTest(t, domain.DefaultPolicy(), due)
 	c.at(due.Add(day(4)+time.Hour), func() {
 		ev := domain.DeliveryEvent{EventID: "ev1", InteractionID: "ix-" + invoiceID + ":email-d4:1", Channel: domain.ChannelEmail, Kind: "bounced"}
 		c.env.SignalWorkflow(domain.SignalDelivery, ev)

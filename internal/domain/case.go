@@ -51,6 +51,7 @@ const (
 	UpdateCompleteTask   = "complete-task"
 	UpdateCredit         = "credit"
 	UpdateReassign       = "reassign"
+	UpdateTerms          = "terms"
 	// UpdateStart is the no-op update used with UpdateWithStart so intake
 	// learns the case state in the same call that (maybe) starts it.
 	UpdateStart = "start"
@@ -196,6 +197,9 @@ type CaseState struct {
 	// EscalateNext runs the next rung now instead of at its time (broken
 	// promise or plan, delivery fallback).
 	EscalateNext bool `json:"escalate_next,omitempty"`
+	// CatchUp asks the main loop to catch up before the next rung (a term
+	// change moved the due date).
+	CatchUp bool `json:"catch_up,omitempty"`
 	// EventSeq numbers timeline entries; their idempotency keys derive from it.
 	EventSeq  int    `json:"event_seq"`
 	HandoffID string `json:"handoff_id,omitempty"`
@@ -271,6 +275,15 @@ type CreditUpdate struct {
 	ID          string `json:"id"`
 	AmountCents int64  `json:"amount_cents"`
 	Reason      string `json:"reason,omitempty"`
+}
+
+// TermsUpdate carries an invoice's corrected terms from a re-import: a
+// new due date, an amount at least the current one (a lower amount is a
+// credit note). ID makes it idempotent.
+type TermsUpdate struct {
+	ID          string    `json:"id"`
+	DueDate     time.Time `json:"due_date"`
+	AmountCents int64     `json:"amount_cents"`
 }
 
 // ReassignUpdate changes the case's collector.

@@ -111,6 +111,9 @@ type Step struct {
 	Segments        []string `json:"segments,omitempty"`
 	// TaskDeadline bounds how long a call task waits for its outcome.
 	TaskDeadline Duration `json:"task_deadline,omitempty"`
+	// Prerequisite: a case catching up never skips this step when a later
+	// one is to run (the formal notice before the agency or the court).
+	Prerequisite bool `json:"prerequisite,omitempty"`
 }
 
 // EffectiveChannels returns the channels to try for the step.
@@ -161,6 +164,9 @@ type Policy struct {
 	InstallmentReminder Duration `json:"installment_reminder"`
 	// DefaultTaskDeadline bounds call tasks whose step sets none.
 	DefaultTaskDeadline Duration `json:"default_task_deadline"`
+	// CatchUp says how a case that starts after some rungs' dates catches
+	// up (an invoice imported long overdue): "fit" (default) or "first".
+	CatchUp CatchUpMode `json:"catch_up,omitempty"`
 }
 
 // Validate checks a policy before it is stored.
@@ -170,6 +176,9 @@ func (p Policy) Validate() error {
 	}
 	if len(p.Steps) == 0 {
 		return FieldError{Field: "steps", Reason: "needs at least one step"}
+	}
+	if !p.CatchUp.Valid() {
+		return FieldError{Field: "catch_up", Reason: "must be fit or first"}
 	}
 	seen := map[string]bool{}
 	for i, s := range p.Steps {
@@ -241,7 +250,7 @@ func DefaultPolicy() Policy {
 			{Name: "call-d1", Action: ActionCallTask, Offset: day(1), From: FromDueDate, Template: "call_script", TaskDeadline: day(2)},
 			{Name: "email-d4", Action: ActionEmail, Offset: day(4), From: FromDueDate, Template: "reminder", Channels: []Channel{ChannelEmail, ChannelSMS, ChannelLetter}, Attach: true},
 			{Name: "letter-d11", Action: ActionLetter, Offset: day(11), From: FromDueDate, Template: "reminder_letter", Channels: []Channel{ChannelLetter}},
-			{Name: "formal-notice-d18", Action: ActionRegisteredLetter, Offset: day(18), From: FromDueDate, Template: "formal_notice"},
+			{Name: "formal-notice-d18", Action: ActionRegisteredLetter, Offset: day(18), From: FromDueDate, Template: "formal_notice", Prerequisite: true},
 			{Name: "registered-d25", Action: ActionRegisteredLetter, Offset: day(25), From: FromDueDate, Template: "second_notice"},
 			{Name: "registered-d32", Action: ActionRegisteredLetter, Offset: day(32), From: FromDueDate, Template: "final_notice"},
 			{Name: "agency-d39", Action: ActionAgencyHandoff, Offset: day(39), From: FromDueDate, Template: "agency_pack"},
@@ -250,20 +259,26 @@ func DefaultPolicy() Policy {
 		InstallmentGrace:    day(3),
 		InstallmentReminder: day(3),
 		DefaultTaskDeadline: day(2),
+		CatchUp:             CatchUpFit,
 	}
 }
 
 // DemoPolicy is the default ladder compressed into seconds so a newcomer
-// sees cases walk every rung within a minute of `make dev`.
+// sees cases walk every rung within a minute of `make dev`: the reminder
+// three days before the due date and the call the day after it, as in the
+// default ladder, then each rung five seconds after the one before. An
+// overdue invoice catches up on the call and walks the rest at once; one
+// not yet due sleeps until its reminder.
 func DemoPolicy() Policy {
 	p := DefaultPolicy()
 	p.Name, p.Segments = "demo", []string{"demo"}
+	for i := range p.Steps[2:] {
+		p.Steps[2+i].From = FromPrevious
+		p.Steps[2+i].Offset = Duration(5 * time.Second)
+	}
 	for i := range p.Steps {
-		p.Steps[i].From = FromPrevious
-		p.Steps[i].Offset = Duration(5 * time.Second)
 		p.Steps[i].TaskDeadline = Duration(8 * time.Second)
 	}
-	p.Steps[0].Offset = 0
 	p.PromiseGrace = Duration(5 * time.Second)
 	p.InstallmentGrace = Duration(5 * time.Second)
 	p.InstallmentReminder = Duration(2 * time.Second)

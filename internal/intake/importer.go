@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -16,10 +17,12 @@ import (
 	"github.com/relance/relance/internal/store"
 )
 
-// CaseStarter starts a case idempotently without waiting for the worker
+// CaseStarter starts a case idempotently without waiting for the worker,
+// and brings an invoice's corrected terms to its running case
 // (caseclient.Client in production).
 type CaseStarter interface {
 	EnsureStarted(ctx context.Context, req caseclient.StartRequest) error
+	Update(ctx context.Context, invoiceID, name, updateID string, arg any) (domain.CaseState, error)
 }
 
 // Outcome is what an import did with one line.
@@ -38,9 +41,10 @@ type CaseOutcome string
 const (
 	CaseStarted      CaseOutcome = "started"       // started now (or found running)
 	CaseRunning      CaseOutcome = "running"       // already known before this import
-	CaseNotDue       CaseOutcome = "not_due"       // due later than the pre-due window
+	CaseUpdated      CaseOutcome = "updated"       // running, and took the corrected due date or amount
 	CaseNotOpen      CaseOutcome = "not_open"      // invoice paid, cancelled…
 	CaseStartFailed  CaseOutcome = "start_failed"  // stored, but Temporal refused or was down: import again
+	CaseUpdateFailed CaseOutcome = "update_failed" // stored, but the running case did not take the new terms
 	CaseStartSkipped CaseOutcome = "start_skipped" // no case starter configured
 )
 
@@ -66,57 +70,17 @@ type Report struct {
 	Lines     []LineResult `json:"lines"`
 }
 
-// Importer writes debtors and invoices and starts the cases that are due.
+// Importer writes debtors and invoices and starts the case of every open
+// invoice at once: a case not yet due sleeps until its first rung.
 type Importer struct {
 	Store *store.Store
 	Cases CaseStarter
 	// Policies name the ladder in each case's summary (the workflow itself
 	// selects from the stored policies). Empty means DefaultPolicy and DemoPolicy.
 	Policies []domain.Policy
-	// PreDue starts a case this long before its due date so the courtesy
-	// reminder can go; 7 days when zero.
-	PreDue time.Duration
-	// Now and Location give "today" (time.Now and Europe/Paris when nil).
-	Now      func() time.Time
-	Location *time.Location
 	// StartParallelism bounds concurrent case starts (16 when zero): each
 	// is one short call to Temporal.
 	StartParallelism int
-}
-
-func (im *Importer) today() time.Time {
-	now := time.Now
-	if im.Now != nil {
-		now = im.Now
-	}
-	loc := im.Location
-	if loc == nil {
-		loc = parisLocation()
-	}
-	y, m, d := now().In(loc).Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
-}
-
-func parisLocation() *time.Location {
-	loc, err := time.LoadLocation("Europe/Paris")
-	if err != nil {
-		return time.UTC
-	}
-	return loc
-}
-
-// Due reports whether an invoice due on dueDate (2026-01-31) should have a
-// running case today.
-func (im *Importer) Due(dueDate string) bool {
-	due, err := time.Parse(DateLayout, dueDate)
-	if err != nil {
-		return false
-	}
-	window := im.PreDue
-	if window == 0 {
-		window = 7 * 24 * time.Hour
-	}
-	return !due.Add(-window).After(im.today())
 }
 
 // newID returns prefix + 16 random hex characters.
@@ -126,16 +90,18 @@ func newID(prefix string) string {
 	return prefix + hex.EncodeToString(b)
 }
 
-// startable is an invoice whose case should run after the commit.
+// startable is an invoice whose case should run after the commit; terms,
+// when set, are its corrected terms for a case already running.
 type startable struct {
 	line   int // index in Report.Lines
 	inv    store.Invoice
 	debtor store.Debtor
+	terms  *domain.TermsUpdate
 }
 
 // ImportInvoices writes the valid lines in one transaction (with an audit
-// line per change), then starts the case of each due, open invoice that
-// has none yet. Business rejections are reported per line; an error means
+// line per change), then starts the case of each open invoice that has
+// none yet, and brings corrected terms to the cases already running. Business rejections are reported per line; an error means
 // nothing was written.
 func (im *Importer) ImportInvoices(ctx context.Context, actor store.Actor, lines []Line) (Report, error) {
 	rep := Report{Lines: make([]LineResult, len(lines))}
@@ -224,7 +190,7 @@ func (im *Importer) importLine(ctx context.Context, tx pgx.Tx, actor store.Actor
 			return LineResult{}, nil, err
 		}
 		res := LineResult{Line: l.Line, Number: inv.Number, InvoiceID: inv.ID, Outcome: Created}
-		return res, im.startableIfDue(&res, inv, *debtor), nil
+		return res, startableIfOpen(&res, inv, *debtor), nil
 	}
 	if err != nil {
 		return LineResult{}, nil, err
@@ -252,18 +218,36 @@ func (im *Importer) importLine(ctx context.Context, tx pgx.Tx, actor store.Actor
 		}
 		res.Outcome, res.Changed = Updated, changed
 	}
-	return res, im.startableIfDue(&res, inv, *debtor), nil
+	s := startableIfOpen(&res, inv, *debtor)
+	if s != nil && (slices.Contains(changed, "due_date") || slices.Contains(changed, "amount_cents")) {
+		s.terms, err = termsUpdate(inv)
+		if err != nil {
+			return LineResult{}, nil, err
+		}
+	}
+	return res, s, nil
 }
 
-// startableIfDue sets the line's case outcome for an invoice that will not
-// be started, or returns it for starting after the commit.
-func (im *Importer) startableIfDue(res *LineResult, inv store.Invoice, d store.Debtor) *startable {
-	switch {
-	case inv.Status != "open" || inv.BalanceCents == 0:
+// termsUpdate is the update bringing inv's terms to its case. Its ID names
+// the terms and the moment they were stored, so importing the same line
+// again changes the case once, and a later return to earlier terms is a
+// change of its own.
+func termsUpdate(inv store.Invoice) (*domain.TermsUpdate, error) {
+	due, err := time.Parse(DateLayout, inv.DueDate)
+	if err != nil {
+		return nil, fmt.Errorf("due date of %s: %w", inv.ID, err)
+	}
+	return &domain.TermsUpdate{
+		ID:      fmt.Sprintf("terms:%s:%s:%d:%d", inv.ID, inv.DueDate, inv.AmountCents, inv.UpdatedAt.UnixMicro()),
+		DueDate: due, AmountCents: inv.AmountCents,
+	}, nil
+}
+
+// startableIfOpen sets the line's case outcome for an invoice that will
+// not be started, or returns it for starting after the commit.
+func startableIfOpen(res *LineResult, inv store.Invoice, d store.Debtor) *startable {
+	if inv.Status != "open" || inv.BalanceCents == 0 {
 		res.Case = CaseNotOpen
-		return nil
-	case !im.Due(inv.DueDate):
-		res.Case = CaseNotDue
 		return nil
 	}
 	return &startable{inv: inv, debtor: d}
@@ -277,9 +261,9 @@ func applyInput(inv store.Invoice, in InvoiceInput) store.Invoice {
 }
 
 // amend lists what in changes on an existing invoice, or why it may not.
-// Once a case runs, the amount, currency and due date belong to it: an
-// ERP correction then goes through a credit note (or a new invoice),
-// which is also how accounting corrects an issued invoice.
+// Once a case runs, a new due date or a higher amount reaches it as an
+// update after the commit; a lower amount goes through a credit note and
+// the currency cannot change (accounting corrects an issued invoice so).
 func (im *Importer) amend(ctx context.Context, tx pgx.Tx, inv store.Invoice, in InvoiceInput) ([]string, *domain.FieldError, error) {
 	if in.DebtorID != inv.DebtorID {
 		return nil, &domain.FieldError{Field: "debtor_id", Reason: fmt.Sprintf("invoice %s belongs to debtor %q and cannot move", inv.Number, inv.DebtorID)}, nil
@@ -303,15 +287,15 @@ func (im *Importer) amend(ctx context.Context, tx pgx.Tx, inv store.Invoice, in 
 	if inv.Status != "open" {
 		return nil, &domain.FieldError{Field: changed[0], Reason: fmt.Sprintf("invoice %s is %s and can no longer change", inv.Number, inv.Status)}, nil
 	}
-	terms := map[string]bool{"due_date": true, "currency": true, "amount_cents": true}
 	var started bool
 	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM cases WHERE invoice_id = $1)`, inv.ID).Scan(&started); err != nil {
 		return nil, nil, fmt.Errorf("case of %s: %w", inv.ID, err)
 	}
-	for _, f := range changed {
-		if started && terms[f] {
-			return nil, &domain.FieldError{Field: f, Reason: "the invoice's case has started: correct it with a credit note or a new invoice"}, nil
-		}
+	if started && in.Currency != inv.Currency {
+		return nil, &domain.FieldError{Field: "currency", Reason: "the invoice's case has started: correct it with a credit note and a new invoice"}, nil
+	}
+	if started && in.AmountCents < inv.AmountCents {
+		return nil, &domain.FieldError{Field: "amount_cents", Reason: "is lower than the invoiced amount and the invoice's case has started: lower it with a credit note"}, nil
 	}
 	if in.Currency != inv.Currency {
 		paid, err := store.InvoiceHasPayments(ctx, tx, inv.ID)
@@ -342,8 +326,9 @@ func (im *Importer) Summary(inv store.Invoice, d store.Debtor) string {
 	return fmt.Sprintf("%s · %s · %s", inv.Number, domain.NewMoney(inv.BalanceCents, inv.Currency).FormatFR(), name)
 }
 
-// startCases starts the due cases concurrently; a failure is reported on
-// its line (the invoice is stored: importing it again retries the start).
+// startCases starts the cases concurrently and brings corrected terms to
+// the running ones; a failure is reported on its line (the invoice is
+// stored: importing it again retries the start).
 func (im *Importer) startCases(ctx context.Context, results []LineResult, todo []startable) {
 	if len(todo) == 0 {
 		return
@@ -365,29 +350,43 @@ func (im *Importer) startCases(ctx context.Context, results []LineResult, todo [
 	sem := make(chan struct{}, n)
 	var wg sync.WaitGroup
 	for _, s := range todo {
-		if running[s.inv.ID] {
+		if running[s.inv.ID] && s.terms == nil {
 			results[s.line].Case = CaseRunning
 			continue
 		}
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			err := im.Cases.EnsureStarted(ctx, caseclient.StartRequest{
-				InvoiceID: s.inv.ID,
-				Summary:   im.Summary(s.inv, s.debtor),
-				Attributes: caseclient.Attributes{
-					CustomerID: s.debtor.ID, InvoiceNumber: s.inv.Number, Segment: s.debtor.Segment,
-					AmountDueCents: s.inv.BalanceCents, Collector: s.debtor.CollectorID,
-				},
-			})
-			if err != nil {
-				results[s.line].Case, results[s.line].CaseError = CaseStartFailed, err.Error()
-				return
-			}
-			results[s.line].Case = CaseStarted
+			results[s.line].Case, results[s.line].CaseError = im.startOne(ctx, s, running[s.inv.ID])
 		})
 	}
 	wg.Wait()
+}
+
+// startOne starts one case unless it runs, then gives it the corrected
+// terms. The update also goes to a case this import found starting: it
+// may have loaded the invoice before the correction was committed.
+func (im *Importer) startOne(ctx context.Context, s startable, running bool) (CaseOutcome, string) {
+	if !running {
+		err := im.Cases.EnsureStarted(ctx, caseclient.StartRequest{
+			InvoiceID: s.inv.ID,
+			Summary:   im.Summary(s.inv, s.debtor),
+			Attributes: caseclient.Attributes{
+				CustomerID: s.debtor.ID, InvoiceNumber: s.inv.Number, Segment: s.debtor.Segment,
+				AmountDueCents: s.inv.BalanceCents, Collector: s.debtor.CollectorID,
+			},
+		})
+		if err != nil {
+			return CaseStartFailed, err.Error()
+		}
+	}
+	if s.terms == nil {
+		return CaseStarted, ""
+	}
+	if _, err := im.Cases.Update(ctx, s.inv.ID, domain.UpdateTerms, s.terms.ID, *s.terms); err != nil {
+		return CaseUpdateFailed, err.Error()
+	}
+	return CaseUpdated, ""
 }
 
 func invoiceIDs(todo []startable) []string {

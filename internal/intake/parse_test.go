@@ -4,7 +4,6 @@ import (
 	"errors"
 	"strings"
 	"testing"
-	"time"
 )
 
 const goodCSV = "number,debtor_id,issue_date,due_date,currency,amount_cents,description,payment_link\n" +
@@ -86,20 +85,6 @@ func TestParseInvoicesJSON(t *testing.T) {
 		var fe *FileError
 		if _, err := ParseInvoicesJSON([]byte(bad)); !errors.As(err, &fe) {
 			t.Errorf("%s: got %v, want a *FileError", bad, err)
-		}
-	}
-}
-
-func TestImporterDue(t *testing.T) {
-	now := time.Date(2026, 3, 10, 23, 30, 0, 0, time.UTC) // already the 11th in Paris
-	im := &Importer{Now: func() time.Time { return now }}
-	for due, want := range map[string]bool{
-		"2026-03-01": true,  // overdue
-		"2026-03-18": true,  // inside the 7-day pre-due window (from the 11th)
-		"2026-03-19": false, // beyond it
-	} {
-		if got := im.Due(due); got != want {
-			t.Errorf("Due(%s) = %v, want %v", due, got, want)
 		}
 	}
 }

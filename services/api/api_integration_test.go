@@ -15,6 +15,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -103,7 +104,7 @@ func newHarness(t *testing.T) *harness {
 	now := func() time.Time { return testNow }
 	api := &API{
 		Store: st, Cases: fc, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: now,
-		Intake: &intake.Importer{Store: st, Cases: fc, Now: now},
+		Intake: &intake.Importer{Store: st, Cases: fc},
 	}
 	hs := &harness{t: t, st: st, cases: fc, h: api.Handler(), tok: map[string]string{}}
 	ctx := context.Background()
@@ -304,25 +305,39 @@ func TestIntegrationInvoiceIntakeJSON(t *testing.T) {
 	if res := hs.importInvoice(changed); res.Outcome != intake.Updated || len(res.Changed) != 1 || res.Changed[0] != "description" {
 		t.Fatalf("description change = %+v", res)
 	}
-	// Once the case runs, the amount belongs to it: 409 naming the field.
-	bigger := invoice("F-2026-0042", "d-alice", "2026-02-01", 2_000_00)
-	if f := hs.expect(hs.do("service", "POST", "/v1/invoices", bigger), http.StatusConflict).problemField(t); f != "amount_cents" {
-		t.Errorf("amount change after start: field %q", f)
+	// Once the case runs, a lower amount is a credit note's job: 409 naming the field.
+	lower := invoice("F-2026-0042", "d-alice", "2026-02-01", 1_000_00)
+	if f := hs.expect(hs.do("service", "POST", "/v1/invoices", lower), http.StatusConflict).problemField(t); f != "amount_cents" {
+		t.Errorf("amount lowered after start: field %q", f)
 	}
 	moved := invoice("F-2026-0042", "d-bob", "2026-02-01", 1_234_56)
 	if f := hs.expect(hs.do("service", "POST", "/v1/invoices", moved), http.StatusConflict).problemField(t); f != "debtor_id" {
 		t.Errorf("debtor change: field %q", f)
 	}
-	// A future invoice is stored without a case, and may still change.
+	// An invoice not yet due has its case from import, asleep until its first rung.
 	later := hs.importInvoice(invoice("F-LATER", "d-alice", "2026-06-30", 50_00))
-	if later.Case != intake.CaseNotDue {
-		t.Errorf("future invoice case = %q, want not_due", later.Case)
+	if later.Case != intake.CaseStarted {
+		t.Errorf("future invoice case = %q, want started", later.Case)
 	}
-	if res := hs.importInvoice(invoice("F-LATER", "d-alice", "2026-06-30", 60_00)); res.Outcome != intake.Updated {
-		t.Errorf("amount change before the case = %+v", res)
+	// The ERP corrects its due date and raises its amount: the running case gets both.
+	corrected := invoice("F-LATER", "d-alice", "2026-07-31", 60_00)
+	res := hs.importInvoice(corrected)
+	if res.Outcome != intake.Updated || res.Case != intake.CaseUpdated || !slices.Equal(res.Changed, []string{"due_date", "amount_cents"}) {
+		t.Errorf("correction of a running case = %+v", res)
+	}
+	up := hs.cases.lastUpdate(t)
+	terms, ok := up.Arg.(domain.TermsUpdate)
+	if up.Name != domain.UpdateTerms || up.InvoiceID != later.InvoiceID || !ok ||
+		terms.AmountCents != 60_00 || terms.DueDate.Format("2006-01-02") != "2026-07-31" || up.UpdateID != terms.ID {
+		t.Errorf("terms update = %+v", up)
 	}
 	if n := hs.count(`SELECT balance_cents FROM invoices WHERE number = 'F-LATER'`); n != 60_00 {
 		t.Errorf("balance after amount change = %d", n)
+	}
+	// Importing the same line again changes nothing and sends nothing.
+	updates := hs.cases.updateCount()
+	if again := hs.importInvoice(corrected); again.Outcome != intake.Unchanged || hs.cases.updateCount() != updates {
+		t.Errorf("same correction again = %+v, %d updates", again, hs.cases.updateCount()-updates)
 	}
 	// Validation: 422 naming the field, nothing written.
 	before := hs.count(`SELECT count(*) FROM invoices`)

@@ -41,7 +41,6 @@ func main() {
 func run() error {
 	env := config.NewEnv(os.LookupEnv)
 	common := config.ReadCommon(env, ":8080")
-	preDue := env.Duration("INTAKE_PRE_DUE_WINDOW", 0)
 	blockBelow := env.Int("SCORE_BLOCK_BELOW", analytics.DefaultBlockBelow)
 	erpURL := env.URL("ERP_WEBHOOK_URL", "")
 	erpSecret := ""
@@ -64,7 +63,7 @@ func run() error {
 	api := &API{
 		Store:   p.Store,
 		Cases:   cases,
-		Intake:  &intake.Importer{Store: p.Store, Cases: cases, PreDue: preDue},
+		Intake:  &intake.Importer{Store: p.Store, Cases: cases},
 		Logger:  p.Logger,
 		Metrics: NewMetrics(p.Registry),
 

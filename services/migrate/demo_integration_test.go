@@ -50,18 +50,21 @@ func TestIntegrationDemoLoadsAndRerunsCleanly(t *testing.T) {
 			t.Fatalf("run %d: %d live tokens, want 5", run+1, n)
 		}
 	}
-	// Five overdue invoices run a case; the one due next month does not yet.
-	// Intake starts cases without waiting for the worker: each case is in
-	// the projection once it has loaded its facts.
+	// Every invoice has its case from import, the one due next month too
+	// (asleep until its reminder). Intake starts cases without waiting for
+	// the worker: each case is in the projection once it has loaded its facts.
 	cased := 0
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-		if cased = count(`SELECT count(*) FROM cases`); cased >= 5 {
+		if cased = count(`SELECT count(*) FROM cases`); cased >= 6 {
 			break
 		}
 	}
-	time.Sleep(500 * time.Millisecond) // a sixth case would show up by now
-	if n := count(`SELECT count(*) FROM cases`); n != 5 {
-		t.Errorf("%d cases, want 5", n)
+	if cased != 6 {
+		t.Errorf("%d cases, want 6", cased)
+	}
+	if n := count(`SELECT count(*) FROM cases c JOIN invoices i ON i.id = c.invoice_id
+		WHERE i.due_date > current_date AND c.status = 'active' AND (c.next_action_at AT TIME ZONE 'UTC') = (i.due_date - 3)::timestamp`); n != 1 {
+		t.Errorf("%d cases of a future invoice asleep until its reminder on D-3, want 1", n)
 	}
 	// Once every demo case has ended, the next run brings a new batch to watch.
 	if _, err := st.Pool.Exec(ctx, `UPDATE invoices SET status = 'agency' WHERE status = 'open'`); err != nil {
