@@ -80,6 +80,9 @@ func (a *CaseActivities) LoadCase(ctx context.Context, in domain.LoadCaseInput) 
 		return facts, nonRetryable(fmt.Errorf("no active policy matches segment %q and risk %q", facts.Segment, facts.RiskRating))
 	}
 	facts.Policy = p
+	if facts.Contact != nil {
+		facts.Contact.Calendar = a.Rules.Calendar
+	}
 	return facts, nil
 }
 

@@ -76,6 +76,9 @@ type caseWorkflow struct {
 	closeTasks string
 	// commitments are promise and plan statuses not yet written.
 	commitments []domain.CommitmentStatus
+	// loc is the debtor's time zone, named locName, for the planned dates.
+	loc     *time.Location
+	locName string
 }
 
 // carried is what a projection write took off the workflow's hands: the

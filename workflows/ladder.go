@@ -232,7 +232,7 @@ func (w *caseWorkflow) nextActionAt(ctx workflow.Context) time.Time {
 	case st.OpenTaskID != "" && !w.callUntil.IsZero():
 		return w.callUntil
 	case st.NextRung < len(st.Rungs):
-		return w.rungDue(ctx, st.NextRung)
+		return w.plannedAt(ctx, st.NextRung)
 	}
 	return time.Time{}
 }
@@ -255,7 +255,7 @@ func (w *caseWorkflow) ladderStep(ctx workflow.Context) error {
 		w.skipRung(ctx, i, "due date already passed")
 		return nil
 	}
-	if !w.wait(ctx, w.rungDue(ctx, i), "rung "+r.Step.Name) {
+	if !w.wait(ctx, w.plannedAt(ctx, i), "rung "+r.Step.Name) {
 		return nil // something changed: re-read the state
 	}
 	return w.executeRung(ctx, i)
@@ -513,7 +513,7 @@ func (w *caseWorkflow) callWaitUntil(ctx workflow.Context, i int, deadlineAt tim
 	until := deadlineAt
 	waitsForNext := acts || workflow.GetVersion(ctx, versionCallWaitsForNextRung, workflow.DefaultVersion, 1) >= 1
 	if waitsForNext && i+1 < len(w.st.Rungs) {
-		if next := w.rungDue(ctx, i+1); next.After(until) {
+		if next := w.plannedAt(ctx, i+1); next.After(until) {
 			until = next
 		}
 	}

@@ -92,6 +92,7 @@ func (w *caseWorkflow) details(ctx workflow.Context) string {
 		b.WriteString(fmt.Sprintf("Next action: %s\n\n", next.UTC().Format(time.RFC3339)))
 	}
 	b.WriteString("| | rung | action | status | note |\n|---|---|---|---|---|\n")
+	planned := w.plannedLadder(ctx)
 	for i, r := range st.Rungs {
 		mark, status := " ", string(r.Status)
 		switch {
@@ -102,6 +103,9 @@ func (w *caseWorkflow) details(ctx workflow.Context) string {
 			mark = "⏭"
 		case i == st.NextRung && !st.Status.Terminal():
 			mark, status = "➡", "next"
+		}
+		if r.Status == domain.RungPending && !planned[i].IsZero() {
+			status += " · planned " + planned[i].UTC().Format("2006-01-02 15:04") + " UTC"
 		}
 		b.WriteString(fmt.Sprintf("| %s | %s | %s | %s | %s |\n", mark, r.Step.Name, r.Step.Action, status, r.Note))
 	}

@@ -56,3 +56,28 @@ func TestBusinessDays(t *testing.T) {
 		t.Fatalf("3 business days after 30 April 2026 = %s, want 6 May (1 May holiday, weekend)", got)
 	}
 }
+
+// A letter whose date falls on Christmas 2026 (a Friday) goes on Monday
+// the 28th; a call at midnight waits for the window; an e-mail goes when due.
+func TestContactCalendarEarliest(t *testing.T) {
+	cal := ContactCalendar{Calendar: true, Timezone: "Europe/Paris", WindowStart: 8 * 60, WindowEnd: 20 * 60}
+	paris := cal.Location()
+	christmas := time.Date(2026, 12, 25, 0, 0, 0, 0, time.UTC)
+	if got := cal.Earliest(ChannelLetter, christmas, paris); !got.Equal(time.Date(2026, 12, 28, 0, 0, 0, 0, paris)) || got.In(paris).Format("2006-01-02") != "2026-12-28" {
+		t.Errorf("letter on Christmas: %s", got)
+	}
+	if got := cal.Earliest(ChannelCall, christmas, paris); !got.Equal(time.Date(2026, 12, 25, 8, 0, 0, 0, paris)) {
+		t.Errorf("call at 1:00 Paris: %s", got)
+	}
+	if got := cal.Earliest(ChannelEmail, christmas, paris); !got.Equal(christmas) {
+		t.Errorf("e-mail: %s", got)
+	}
+	off := cal
+	off.Calendar = false
+	if got := off.Earliest(ChannelLetter, christmas, paris); !got.Equal(christmas) {
+		t.Errorf("calendar off: %s", got)
+	}
+	if got := (ContactCalendar{Timezone: "Nowhere/Else"}).Location(); got.String() != "Europe/Paris" {
+		t.Errorf("unknown zone: %s", got)
+	}
+}

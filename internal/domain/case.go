@@ -92,6 +92,10 @@ type CaseFacts struct {
 	RiskRating    string    `json:"risk_rating"`
 	CollectorID   string    `json:"collector_id,omitempty"`
 	Policy        Policy    `json:"policy"`
+	// Contact lets the case compute when a rung will really run (business
+	// calendar, contact window); nil for cases started before it existed,
+	// which show the policy's dates.
+	Contact *ContactCalendar `json:"contact,omitempty"`
 }
 
 // RungStatus is where one rung of the ladder stands.

@@ -22,14 +22,17 @@ import (
 // (delivered or refused) are not added back: the case never gets them.
 func CaseFactsOf(ctx context.Context, q Querier, invoiceID string) (domain.CaseFacts, error) {
 	var f domain.CaseFacts
+	var cal domain.ContactCalendar
+	var start, end int16
 	err := q.QueryRow(ctx, `
 		SELECT i.id, i.number, i.debtor_id, i.currency, i.amount_cents,
 		       i.balance_cents + coalesce((SELECT sum((c.payload->>'amount_cents')::bigint) FROM case_commands c
 		                                   WHERE c.invoice_id = i.id AND c.update_name = $2 AND c.done_at IS NULL), 0),
-		       i.due_date, d.segment, d.risk_rating, coalesce(d.collector_id, '')
+		       i.due_date, d.segment, d.risk_rating, coalesce(d.collector_id, ''),
+		       d.timezone, d.contact_window_start, d.contact_window_end
 		FROM invoices i JOIN debtors d ON d.id = i.debtor_id WHERE i.id = $1`, invoiceID, domain.UpdatePayment).
 		Scan(&f.InvoiceID, &f.InvoiceNumber, &f.DebtorID, &f.Currency, &f.AmountCents, &f.BalanceCents, &f.DueDate,
-			&f.Segment, &f.RiskRating, &f.CollectorID)
+			&f.Segment, &f.RiskRating, &f.CollectorID, &cal.Timezone, &start, &end)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return f, fmt.Errorf("invoice %s: %w", invoiceID, ErrNotFound)
 	}
@@ -37,6 +40,8 @@ func CaseFactsOf(ctx context.Context, q Querier, invoiceID string) (domain.CaseF
 		return f, fmt.Errorf("load facts of invoice %s: %w", invoiceID, err)
 	}
 	f.DueDate = f.DueDate.UTC()
+	cal.WindowStart, cal.WindowEnd = int(start), int(end)
+	f.Contact = &cal
 	return f, nil
 }
 
