@@ -23,7 +23,10 @@ const (
 	ReasonNoPhone       = "no_phone"
 	ReasonPhoneUnusable = "phone_unusable"
 	ReasonNoAddress     = "no_address"
-	ReasonOptedOut      = "opted_out"
+	// ReasonAddressUnfit: an address stored before intake checked it does
+	// not fit a letter (NF Z10-011); it is never cut.
+	ReasonAddressUnfit = "address_does_not_fit"
+	ReasonOptedOut     = "opted_out"
 	// ReasonInDoubt: an earlier attempt called the provider and stopped
 	// before recording the answer. The message is taken as sent (its
 	// delivery events, if any, will confirm it): sending it again could
@@ -243,6 +246,9 @@ func (a *ChannelActivities) unusable(ctx context.Context, ch domain.Channel, d s
 	case domain.ChannelLetter, domain.ChannelRegisteredLetter:
 		if !debtorAddress(d).Complete() {
 			return ReasonNoAddress, nil
+		}
+		if _, err := debtorAddress(d).Layout(); err != nil {
+			return ReasonAddressUnfit, nil
 		}
 	}
 	out, err := store.IsOptedOut(ctx, a.store.Pool, d.ID, string(ch))

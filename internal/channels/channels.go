@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"unicode/utf8"
 )
 
 // Email is one rendered e-mail.
@@ -142,51 +141,7 @@ func (a Address) Complete() bool {
 	return strings.TrimSpace(a.Name) != "" && len(a.Lines) > 0 && a.PostalCode != "" && a.City != ""
 }
 
-// PostalLines formats the address as the post expects it: the name first,
-// then the street lines, then "CP VILLE" in capitals, and the country in
-// capitals on its own line when it is not France — at most 6 lines of at
-// most 38 characters. Street lines beyond the room left are dropped from
-// the middle (the complement), never the locality line.
-func (a Address) PostalLines() []string {
-	var tail []string
-	tail = append(tail, strings.ToUpper(strings.TrimSpace(a.PostalCode+" "+a.City)))
-	if c := strings.ToUpper(strings.TrimSpace(a.Country)); c != "" && c != "FR" {
-		name, ok := countryNames[c]
-		if !ok {
-			name = c
-		}
-		tail = append(tail, name)
-	}
-	out := []string{clip(a.Name)}
-	var street []string
-	for _, l := range a.Lines {
-		if l = strings.TrimSpace(l); l != "" {
-			street = append(street, clip(l))
-		}
-	}
-	room := MaxLines - len(out) - len(tail)
-	if len(street) > room {
-		// Keep the last lines: the street number and name come last in
-		// French addresses, after building and complement lines.
-		street = street[len(street)-room:]
-	}
-	out = append(out, street...)
-	for _, t := range tail {
-		out = append(out, clip(t))
-	}
-	return out
-}
-
 var countryNames = map[string]string{
 	"BE": "BELGIQUE", "CH": "SUISSE", "DE": "ALLEMAGNE", "ES": "ESPAGNE", "GB": "ROYAUME-UNI",
 	"IT": "ITALIE", "LU": "LUXEMBOURG", "NL": "PAYS-BAS", "US": "ETATS-UNIS",
-}
-
-// clip shortens s to MaxLineRunes characters.
-func clip(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if utf8.RuneCountInString(s) <= MaxLineRunes {
-		return s
-	}
-	return strings.TrimSpace(string([]rune(s)[:MaxLineRunes]))
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/relance/relance/internal/channels"
 	"github.com/relance/relance/internal/domain"
 	"github.com/relance/relance/internal/store"
 )
@@ -83,8 +84,8 @@ func (in DebtorInput) Debtor() (store.Debtor, *domain.FieldError) {
 	if d.Phone != "" && !validE164(d.Phone) {
 		return d, &domain.FieldError{Field: "phone", Reason: "must be in E.164 form such as +33612345678"}
 	}
-	if len(d.AddressLines) > 6 {
-		return d, &domain.FieldError{Field: "address_lines", Reason: "has more than 6 lines"}
+	if fe := checkAddress(d); fe != nil {
+		return d, fe
 	}
 	if d.Language != "fr" && d.Language != "en" {
 		return d, &domain.FieldError{Field: "language", Reason: "must be fr or en"}
@@ -113,6 +114,21 @@ func (in DebtorInput) Debtor() (store.Debtor, *domain.FieldError) {
 		}
 	}
 	return d, nil
+}
+
+// checkAddress refuses a postal address a letter could not print whole
+// (NF Z10-011: 6 lines of 38 characters), naming the field; a line that
+// is too long but fits on a free line is accepted, the letter wraps it.
+func checkAddress(d store.Debtor) *domain.FieldError {
+	if len(d.AddressLines) == 0 && d.PostalCode == "" && d.City == "" {
+		return nil
+	}
+	a := channels.Address{Name: d.Name, Lines: d.AddressLines, PostalCode: d.PostalCode, City: d.City, Country: d.Country}
+	var fe domain.FieldError
+	if _, err := a.Layout(); errors.As(err, &fe) {
+		return &fe
+	}
+	return nil
 }
 
 func validChannel(ch domain.Channel) bool {

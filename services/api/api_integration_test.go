@@ -368,6 +368,20 @@ func TestIntegrationInvoiceIntakeJSON(t *testing.T) {
 	if f := hs.expect(hs.do("service", "PUT", "/v1/debtors/d-x", map[string]any{"name": "X", "collector_id": "nobody"}), http.StatusUnprocessableEntity).problemField(t); f != "collector_id" {
 		t.Errorf("unknown collector: field %q", f)
 	}
+	// Addresses print whole (NF Z10-011, 6 lines of 38 characters): a
+	// 60-character line is wrapped onto a free line, or refused naming it
+	// when there is none — never cut.
+	long := "Résidence «Les Cœurs de l'Üetliberg», bâtiment Ç, escalier 12"
+	hs.expect(hs.do("service", "PUT", "/v1/debtors/d-wrap", map[string]any{"name": "Copropriété Üetliberg",
+		"address_lines": []string{long, "3 rue du Lac"}, "postal_code": "74000", "city": "Annecy"}), http.StatusCreated)
+	if f := hs.expect(hs.do("service", "PUT", "/v1/debtors/d-full", map[string]any{"name": "Copropriété Üetliberg",
+		"address_lines": []string{long, "Service comptabilité", "Bâtiment A", "3 rue du Lac"}, "postal_code": "74000", "city": "Annecy"}),
+		http.StatusUnprocessableEntity).problemField(t); f != "address_lines[0]" {
+		t.Errorf("60-character line without a free line: field %q", f)
+	}
+	if n := hs.count(`SELECT count(*) FROM debtors WHERE id = 'd-full'`); n != 0 {
+		t.Error("the refused debtor was written")
+	}
 	var d DebtorResponse
 	hs.expect(hs.do("manager", "GET", "/v1/debtors/d-bob", nil), http.StatusOK).json(t, &d)
 	if d.Consents["email"] || d.IsBusiness || d.Language != "en" {
