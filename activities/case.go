@@ -79,6 +79,9 @@ func (a *CaseActivities) LoadCase(ctx context.Context, in domain.LoadCaseInput) 
 	if !ok {
 		return facts, nonRetryable(fmt.Errorf("no active policy matches segment %q and risk %q", facts.Segment, facts.RiskRating))
 	}
+	if p, err = a.assignArm(ctx, in.InvoiceID, p, policies); err != nil {
+		return facts, err
+	}
 	facts.Policy = p
 	if facts.Contact != nil {
 		facts.Contact.Calendar = a.Rules.Calendar

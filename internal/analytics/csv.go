@@ -122,3 +122,26 @@ func (r ForecastReport) WriteCSV(w io.Writer) error {
 	}
 	return nil
 }
+
+// WriteCSV writes the test as two blocks: one line an arm (arm, policy,
+// cases, paid, recovery_rate, mean_days_to_pay), then one line a measure
+// (measure, difference, ci95_low, ci95_high, p_value, significant).
+func (r ExperimentReport) WriteCSV(w io.Writer) error {
+	rows := [][]string{{"experiment", "from", "to", "arm", "policy", "cases", "paid", "recovery_rate", "mean_days_to_pay"}}
+	for _, a := range []Arm{r.Champion, r.Challenger} {
+		rows = append(rows, []string{r.Experiment, r.From, r.To, a.Arm, a.Policy, strconv.Itoa(a.Cases), strconv.Itoa(a.Paid),
+			cell(a.RecoveryRate), cell(a.MeanDaysToPay)})
+	}
+	rows = append(rows, []string{"experiment", "from", "to", "measure", "difference", "ci95_low", "ci95_high", "p_value", "significant"})
+	for _, m := range []struct {
+		name string
+		d    Difference
+	}{{"recovery_rate", r.RecoveryRate}, {"days_to_pay", r.DaysToPay}} {
+		rows = append(rows, []string{r.Experiment, r.From, r.To, m.name, cell(m.d.Difference), cell(m.d.CILow), cell(m.d.CIHigh),
+			cell(m.d.PValue), strconv.FormatBool(m.d.Significant)})
+	}
+	if err := csv.NewWriter(w).WriteAll(rows); err != nil {
+		return fmt.Errorf("write champion/challenger CSV: %w", err)
+	}
+	return nil
+}

@@ -375,3 +375,16 @@ func CashForecast(ctx context.Context, q store.Querier, fq ForecastQuery, today 
 	r.Backtest = BacktestFrom(facts, fq.BacktestStart, today)
 	return r, nil
 }
+
+// ChampionChallenger reports the test of the champion policy qy.Filter.Policy
+// over the cases assigned in qy.Period.
+func ChampionChallenger(ctx context.Context, q store.Querier, qy Query) (ExperimentReport, error) {
+	if err := CheckExperiment(ctx, q, qy.Filter.Policy); err != nil {
+		return ExperimentReport{}, err
+	}
+	cases, err := LoadArms(ctx, q, qy.Filter.Policy, qy.Period)
+	if err != nil {
+		return ExperimentReport{}, err
+	}
+	return CompareArms(qy.Filter.Policy, qy.Period, cases), nil
+}

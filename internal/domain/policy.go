@@ -167,6 +167,11 @@ type Policy struct {
 	// CatchUp says how a case that starts after some rungs' dates catches
 	// up (an invoice imported long overdue): "fit" (default) or "first".
 	CatchUp CatchUpMode `json:"catch_up,omitempty"`
+	// Challenger names another policy that ChallengerPercent of the new
+	// cases this policy is chosen for run on instead, assigned at random
+	// (champion/challenger testing; see AssignArm).
+	Challenger        string `json:"challenger,omitempty"`
+	ChallengerPercent int    `json:"challenger_percent,omitempty"`
 }
 
 // Validate checks a policy before it is stored.
@@ -203,6 +208,14 @@ func (p Policy) Validate() error {
 		if s.From == FromPrevious && s.Offset < 0 {
 			return FieldError{Field: field + ".offset", Reason: "cannot be negative after the previous step"}
 		}
+	}
+	switch {
+	case p.ChallengerPercent < 0 || p.ChallengerPercent > 100:
+		return FieldError{Field: "challenger_percent", Reason: "must be between 0 and 100"}
+	case p.ChallengerPercent > 0 && strings.TrimSpace(p.Challenger) == "":
+		return FieldError{Field: "challenger", Reason: "is required with challenger_percent"}
+	case p.Challenger != "" && p.Challenger == p.Name:
+		return FieldError{Field: "challenger", Reason: "must be another policy"}
 	}
 	return nil
 }

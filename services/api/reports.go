@@ -114,3 +114,35 @@ func (a *API) forecast(c *gin.Context) {
 	}
 	c.JSON(http.StatusOK, r)
 }
+
+// championChallenger is GET /v1/reports/champion-challenger?policy=…:
+// the champion policy against its challenger on the cases assigned in the
+// period.
+func (a *API) championChallenger(c *gin.Context) {
+	csv, ok := reportFormat(c)
+	if !ok {
+		return
+	}
+	q, err := analytics.ParseQuery(c.Request.URL.Query(), a.today())
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	for name, v := range map[string]string{"currency": q.Filter.Currency, "segment": q.Filter.Segment, "collector": q.Filter.Collector,
+		"convert_to": c.Query("convert_to"), "rates": c.Query("rates")} {
+		if v != "" {
+			invalid(c, name, "is not a parameter of this report")
+			return
+		}
+	}
+	r, err := analytics.ChampionChallenger(c.Request.Context(), a.Store.Pool, q)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	if csv {
+		writeCSV(c, "champion-challenger_"+r.Experiment+"_"+r.From+"_"+r.To+".csv", r.WriteCSV)
+		return
+	}
+	c.JSON(http.StatusOK, r)
+}

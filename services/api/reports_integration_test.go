@@ -10,7 +10,9 @@ import (
 	"testing"
 
 	"github.com/relance/relance/internal/analytics"
+	"github.com/relance/relance/internal/domain"
 	"github.com/relance/relance/internal/outhook"
+	"github.com/relance/relance/internal/store"
 )
 
 // TestIntegrationKPIReport reads the KPI report through the API: an
@@ -215,6 +217,32 @@ func TestIntegrationForecastReport(t *testing.T) {
 		"from=2026-01-01": "from", "currency=ABC": "currency", "policy=nope": "policy"} {
 		if got := hs.expect(hs.do("manager", "GET", "/v1/reports/forecast?"+query, nil), http.StatusUnprocessableEntity).problemField(t); got != field {
 			t.Errorf("%s: 422 on %q, want %q", query, got, field)
+		}
+	}
+}
+
+func TestIntegrationChampionChallengerReport(t *testing.T) {
+	hs := newHarness(t)
+	if err := store.SeedPolicies(context.Background(), hs.st.Pool, domain.DefaultPolicy()); err != nil {
+		t.Fatal(err)
+	}
+	var r analytics.ExperimentReport
+	hs.expect(hs.do("manager", "GET", "/v1/reports/champion-challenger?policy=standard-b2b", nil), http.StatusOK).json(t, &r)
+	if r.Experiment != "standard-b2b" || r.Champion.Cases != 0 || r.RecoveryRate.Difference != nil || r.From != "2025-12-11" {
+		t.Errorf("report without cases = %+v", r)
+	}
+	w := hs.expect(hs.do("manager", "GET", "/v1/reports/champion-challenger?policy=standard-b2b&format=csv", nil), http.StatusOK)
+	rows, err := csv.NewReader(w.Body).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 6 || rows[1][3] != "champion" || rows[4][3] != "recovery_rate" {
+		t.Errorf("CSV = %v", rows)
+	}
+	for query, field := range map[string]string{"": "policy", "policy=nope": "policy", "policy=standard-b2b&currency=EUR": "currency",
+		"policy=standard-b2b&from=2026-03-01&to=2026-01-01": "to"} {
+		if got := hs.expect(hs.do("manager", "GET", "/v1/reports/champion-challenger?"+query, nil), http.StatusUnprocessableEntity).problemField(t); got != field {
+			t.Errorf("%q: 422 on %q, want %q", query, got, field)
 		}
 	}
 }

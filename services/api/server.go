@@ -132,6 +132,7 @@ func (a *API) Handler() *gin.Engine {
 	v1.GET("/reports/effectiveness", allow(managers...), a.effectiveness)
 	v1.GET("/reports/scores", allow(managers...), a.scoresReport)
 	v1.GET("/reports/forecast", allow(managers...), a.forecast)
+	v1.GET("/reports/champion-challenger", allow(managers...), a.championChallenger)
 	v1.GET("/outgoing-webhooks", allow(managers...), a.outgoingWebhooks)
 
 	v1.GET("/interest-rates", allow(everyone...), a.listRates)
