@@ -789,3 +789,21 @@ func TestIntegrationCaseActions(t *testing.T) {
 	}
 	hs.expect(hs.do("service", "POST", "/v1/invoices/"+inv+"/credit-notes", map[string]any{"amount_cents": 1_00}), http.StatusConflict)
 }
+
+func TestIntegrationReconciliationReport(t *testing.T) {
+	hs := newHarness(t)
+	hs.expect(hs.do("manager", "GET", "/v1/reconciliation", nil), http.StatusNotFound)
+	if _, err := store.RecordReconciliation(context.Background(), hs.st.Pool, store.ReconciliationRun{
+		StartedAt: testNow, OpenInvoices: 3, RunningCases: 3,
+		Restarted: []store.ReconciliationFinding{{InvoiceID: "inv-a"}},
+		Orphans:   []store.ReconciliationFinding{{InvoiceID: "inv-b", Status: "paid"}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var run store.ReconciliationRun
+	hs.expect(hs.do("manager", "GET", "/v1/reconciliation", nil), http.StatusOK).json(t, &run)
+	if run.OpenInvoices != 3 || len(run.Restarted) != 1 || len(run.Orphans) != 1 || run.Orphans[0].Status != "paid" || run.Failed == nil {
+		t.Fatalf("run = %+v", run)
+	}
+	hs.expect(hs.do("alice", "GET", "/v1/reconciliation", nil), http.StatusForbidden)
+}

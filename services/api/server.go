@@ -133,6 +133,7 @@ func (a *API) Handler() *gin.Engine {
 	v1.GET("/reports/scores", allow(managers...), a.scoresReport)
 	v1.GET("/reports/forecast", allow(managers...), a.forecast)
 	v1.GET("/reports/champion-challenger", allow(managers...), a.championChallenger)
+	v1.GET("/reconciliation", allow(managers...), a.latestReconciliation)
 	v1.GET("/outgoing-webhooks", allow(managers...), a.outgoingWebhooks)
 
 	v1.GET("/interest-rates", allow(everyone...), a.listRates)

@@ -17,6 +17,7 @@ import (
 	"github.com/relance/relance/internal/config"
 	"github.com/relance/relance/internal/domain"
 	"github.com/relance/relance/internal/process"
+	"github.com/relance/relance/internal/reconcile"
 	"github.com/relance/relance/internal/service"
 )
 
@@ -78,9 +79,17 @@ func run() error {
 		return err
 	}
 
+	rec, err := reconcile.New(p.Store, p.Temporal, s.common.Temporal.TaskQueue, p.Registry, logger)
+	if err != nil {
+		return err
+	}
 	register := func(w worker.Worker) {
 		caseworker.Register(w, p.Store, s.rules, channels, logger)
+		rec.Register(w)
 	}
+	go ensureSchedule(ctx, logger, func(ctx context.Context) error {
+		return reconcile.EnsureSchedule(ctx, p.Temporal, reconcile.ScheduleID, s.common.Temporal.TaskQueue)
+	})
 	workerDone := make(chan struct{})
 	go func() {
 		defer close(workerDone)
@@ -100,6 +109,24 @@ func run() error {
 	stop()
 	<-workerDone
 	return err
+}
+
+// ensureSchedule creates the daily reconciliation schedule, retrying
+// while Temporal is unreachable.
+func ensureSchedule(ctx context.Context, logger *slog.Logger, ensure func(context.Context) error) {
+	for {
+		err := ensure(ctx)
+		if err == nil {
+			logger.Info("reconciliation schedule in place")
+			return
+		}
+		logger.Warn("reconciliation schedule not created, retrying", "error", err)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(10 * time.Second):
+		}
+	}
 }
 
 // runWorker starts a worker, retrying while Temporal is unreachable, and

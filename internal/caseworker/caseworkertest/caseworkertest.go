@@ -23,6 +23,13 @@ import (
 // client on that queue and the outbox folder the channels write to.
 func Start(t testing.TB, tc client.Client, st *store.Store, queue string) (*caseclient.Client, string) {
 	t.Helper()
+	return StartWith(t, tc, st, queue, nil)
+}
+
+// StartWith is Start with more workflows and activities (also) registered
+// on the worker by extra.
+func StartWith(t testing.TB, tc client.Client, st *store.Store, queue string, extra func(worker.Registry)) (*caseclient.Client, string) {
+	t.Helper()
 	outbox := t.TempDir()
 	logger := slog.New(slog.DiscardHandler)
 	channels, err := activities.NewChannelActivities(config.NewEnv(func(name string) (string, bool) {
@@ -33,6 +40,9 @@ func Start(t testing.TB, tc client.Client, st *store.Store, queue string) (*case
 	}
 	w := worker.New(tc, queue, worker.Options{})
 	caseworker.Register(w, st, domain.ContactRules{}, channels, logger)
+	if extra != nil {
+		extra(w)
+	}
 	if err := w.Start(); err != nil {
 		t.Fatalf("start worker on %s: %v", queue, err)
 	}
