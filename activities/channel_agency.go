@@ -21,6 +21,19 @@ func (a *ChannelActivities) HandOffToAgency(ctx context.Context, in domain.Hando
 	if in.InvoiceID == "" || in.DebtorID == "" || in.IdempotencyKey == "" {
 		return domain.HandoffResult{}, permanent(fmt.Errorf("handoff: invoice_id, debtor_id and idempotency_key are required"))
 	}
+	// No agency may be asked to collect a prescribed claim (C. com.
+	// L110-4, C. consom. L218-2). A retry of a handoff already sent is
+	// answered below as it is.
+	facts, err := store.PrescriptionFactsOf(ctx, a.store.Pool, in.InvoiceID)
+	if err != nil {
+		return domain.HandoffResult{}, loadError(err)
+	}
+	if at := facts.At(); domain.Prescribed(at, a.now()) {
+		if h, err := store.GetHandoffByKey(ctx, a.store.Pool, in.IdempotencyKey); err == nil && h.Status == "sent" {
+			return domain.HandoffResult{HandoffID: h.ID, Reference: h.Reference}, nil
+		}
+		return domain.HandoffResult{}, permanent(domain.ErrPrescribed{InvoiceID: in.InvoiceID, PrescriptionAt: at})
+	}
 	debtor, err := store.GetDebtor(ctx, a.store.Pool, in.DebtorID)
 	if err != nil {
 		return domain.HandoffResult{}, loadError(err)

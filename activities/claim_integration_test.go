@@ -5,10 +5,13 @@ package activities
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"go.temporal.io/sdk/temporal"
 
 	"github.com/relance/relance/internal/domain"
 	"github.com/relance/relance/internal/store"
@@ -123,5 +126,38 @@ func TestIntegrationMissingRateIsNotGuessed(t *testing.T) {
 	if !strings.Contains(p.Amounts.RatesMissing, "2026-H2") || p.Amounts.InterestCents != 0 || p.Amounts.FeesCents != 4000 ||
 		p.Amounts.TotalCents != 127_456 {
 		t.Errorf("pack amounts = %+v", p.Amounts)
+	}
+}
+
+// No agency may be asked to collect a prescribed claim: a consumer
+// invoice due on 10 January 2024 prescribed after 10 January 2026 (C.
+// consom. L218-2), unless a part payment started a new period (C. civ. 2240).
+func TestIntegrationNoHandoffPastPrescription(t *testing.T) {
+	st := testenv.Postgres(t)
+	ctx := context.Background()
+	a := newChannels(t, st, nil)
+	a.now = func() time.Time { return time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC) }
+	s := seedDatedInvoice(t, st, false, time.Date(2024, 1, 10, 0, 0, 0, 0, time.UTC))
+	in := domain.HandoffInput{InvoiceID: s.invoiceID, DebtorID: s.debtorID, IdempotencyKey: "p-agency"}
+	_, err := a.HandOffToAgency(ctx, in)
+	var app *temporal.ApplicationError
+	if !errors.As(err, &app) || !app.NonRetryable() || !strings.Contains(err.Error(), "prescribed after 2026-01-10") {
+		t.Fatalf("handoff of a prescribed claim: %v, want a non-retryable refusal", err)
+	}
+	var n int
+	if err := st.Pool.QueryRow(ctx, `SELECT count(*) FROM agency_handoffs WHERE invoice_id = $1`, s.invoiceID).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("%d handoffs written (%v)", n, err)
+	}
+	// A part payment on 5 June 2025 moved the end to 5 June 2027.
+	if _, err := st.Pool.Exec(ctx, `INSERT INTO payments (id, debtor_id, provider, amount_cents, currency, received_at)
+		VALUES ('pay-p', $1, 'manual', 1000, 'EUR', '2025-06-05T10:00:00Z')`, s.debtorID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Pool.Exec(ctx, `INSERT INTO payment_allocations (payment_id, invoice_id, amount_cents) VALUES ('pay-p', $1, 1000)`,
+		s.invoiceID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.HandOffToAgency(ctx, in); err != nil {
+		t.Fatalf("handoff after a part payment interrupted the period: %v", err)
 	}
 }

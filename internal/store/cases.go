@@ -73,6 +73,11 @@ func RecordCase(ctx context.Context, s *Store, workflowID string, r domain.CaseR
 		if err != nil {
 			return fmt.Errorf("upsert case %s: %w", r.InvoiceID, err)
 		}
+		// Payments reach the case before its projection is written: the
+		// prescription date follows them here (Code civil 2240).
+		if _, err := RefreshPrescription(ctx, tx, r.InvoiceID); err != nil {
+			return err
+		}
 		if r.Status.Terminal() {
 			if _, err := tx.Exec(ctx, `UPDATE invoices SET status = $2, updated_at = now() WHERE id = $1 AND status = 'open'`,
 				r.InvoiceID, string(r.Status)); err != nil {

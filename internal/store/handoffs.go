@@ -126,3 +126,16 @@ func SetHandoffStatus(ctx context.Context, q Querier, id, status string) error {
 	}
 	return nil
 }
+
+// GetHandoffByKey loads the handoff recorded under an idempotency key;
+// ErrNotFound when there is none.
+func GetHandoffByKey(ctx context.Context, q Querier, key string) (Handoff, error) {
+	h, err := scanHandoff(q.QueryRow(ctx, `SELECT `+handoffColumns+` FROM agency_handoffs WHERE idempotency_key = $1`, key))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Handoff{}, fmt.Errorf("handoff with key %s: %w", key, ErrNotFound)
+	}
+	if err != nil {
+		return Handoff{}, fmt.Errorf("load handoff with key %s: %w", key, err)
+	}
+	return h, nil
+}

@@ -50,24 +50,28 @@ type CaseRow struct {
 	DueDate       string     `json:"due_date"`
 	DaysOverdue   int        `json:"days_overdue"`
 	NextActionAt  *time.Time `json:"next_action_at,omitempty"`
-	PauseReason   string     `json:"pause_reason,omitempty"`
-	StartedAt     time.Time  `json:"started_at"`
-	ClosedAt      *time.Time `json:"closed_at,omitempty"`
-	UpdatedAt     time.Time  `json:"updated_at"`
+	// PrescriptionAt is the last day the claim can be acted on (C. com.
+	// L110-4, C. consom. L218-2, interrupted under C. civ. 2240-2241),
+	// YYYY-MM-DD.
+	PrescriptionAt string     `json:"prescription_at,omitempty"`
+	PauseReason    string     `json:"pause_reason,omitempty"`
+	StartedAt      time.Time  `json:"started_at"`
+	ClosedAt       *time.Time `json:"closed_at,omitempty"`
+	UpdatedAt      time.Time  `json:"updated_at"`
 }
 
 // caseSelect reads CaseRow; $1 is today's date (for days overdue).
 const caseSelect = `SELECT c.invoice_id, i.number, c.debtor_id, d.name, d.segment,
 	coalesce(c.collector_id, d.collector_id, ''), c.status, c.stage, c.policy_name, c.policy_version,
 	i.amount_cents, c.balance_cents, c.currency, to_char(i.due_date, 'YYYY-MM-DD'), ($1::date - i.due_date),
-	c.next_action_at, c.pause_reason, c.started_at, c.closed_at, c.updated_at
+	c.next_action_at, coalesce(to_char(c.prescription_at, 'YYYY-MM-DD'), ''), c.pause_reason, c.started_at, c.closed_at, c.updated_at
 	FROM cases c JOIN invoices i ON i.id = c.invoice_id JOIN debtors d ON d.id = c.debtor_id`
 
 func scanCaseRow(row pgx.Row) (CaseRow, error) {
 	var c CaseRow
 	err := row.Scan(&c.InvoiceID, &c.InvoiceNumber, &c.DebtorID, &c.DebtorName, &c.Segment, &c.CollectorID,
 		&c.Status, &c.Stage, &c.PolicyName, &c.PolicyVersion, &c.AmountCents, &c.BalanceCents, &c.Currency,
-		&c.DueDate, &c.DaysOverdue, &c.NextActionAt, &c.PauseReason, &c.StartedAt, &c.ClosedAt, &c.UpdatedAt)
+		&c.DueDate, &c.DaysOverdue, &c.NextActionAt, &c.PrescriptionAt, &c.PauseReason, &c.StartedAt, &c.ClosedAt, &c.UpdatedAt)
 	return c, err
 }
 

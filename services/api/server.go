@@ -136,6 +136,8 @@ func (a *API) Handler() *gin.Engine {
 	v1.GET("/reconciliation", allow(managers...), a.latestReconciliation)
 	v1.GET("/outgoing-webhooks", allow(managers...), a.outgoingWebhooks)
 
+	v1.POST("/invoices/:id/interruptions", allow(workers...), a.recordInterruption)
+	v1.GET("/reports/prescription", allow(workers...), a.prescriptionReport)
 	v1.GET("/interest-rates", allow(everyone...), a.listRates)
 	v1.PUT("/interest-rates/:half", allow(store.RoleAdmin), a.putRates)
 
