@@ -57,6 +57,9 @@ type ChannelConfig struct {
 	// PublicBaseURL is where services/events is reachable from the
 	// providers; status callbacks point there. "" sends none.
 	PublicBaseURL string
+	// PortalBaseURL is the debtor portal's public URL: every message
+	// carries a personal link to it. "" sends none.
+	PortalBaseURL string
 	// OutboxDir keeps a copy of every PDF produced (and the outbox's messages).
 	OutboxDir string
 	// NoticeDays is the deadline a formal notice gives to pay.
@@ -81,6 +84,7 @@ type ChannelConfig struct {
 //	TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM   Twilio credentials and sender; unset: SMS go to the outbox
 //	TWILIO_BASE_URL     (empty)            replaces https://api.twilio.com (tests, proxies)
 //	PUBLIC_BASE_URL     (empty)            public URL of services/events, for Twilio status callbacks
+//	PORTAL_BASE_URL     (empty)            public URL of services/portal: every message carries a personal link to it
 //	POSTAL_MODE         filedrop           filedrop (PDF + JSON manifest in POSTAL_DIR) or http (registered-mail API)
 //	POSTAL_DIR          OUTBOX_DIR/letters folder of the file drop
 //	POSTAL_BASE_URL, POSTAL_API_KEY        registered-mail API and its bearer key (POSTAL_MODE=http)
@@ -104,6 +108,7 @@ func NewChannelActivities(env *config.Env, st *store.Store, logger *slog.Logger)
 		CreditorEmail:        env.String("CREDITOR_EMAIL", ""),
 		CreditorRegistration: env.String("CREDITOR_SIREN", ""),
 		PublicBaseURL:        strings.TrimRight(env.URL("PUBLIC_BASE_URL", ""), "/"),
+		PortalBaseURL:        strings.TrimRight(env.URL("PORTAL_BASE_URL", ""), "/"),
 		OutboxDir:            outboxDir,
 		NoticeDays:           env.Int("NOTICE_DAYS", 8),
 	}

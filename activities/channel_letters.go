@@ -42,6 +42,12 @@ var letterLabelsByLang = map[string]letterLabels{
 		"Total due", "Payments received", "Date", "Amount", "Method"},
 }
 
+// linkCaptions introduce the portal's QR code on a letter.
+var linkCaptions = map[string]string{
+	"fr": "Réglez en ligne, proposez une date ou contestez : scannez ce code ou ouvrez votre lien personnel",
+	"en": "Pay online, propose a date or dispute: scan this code or open your personal link",
+}
+
 // noticeData adds a formal notice's figures to the template data.
 func (a *ChannelActivities) noticeData(d templates.Data, claim domain.ClaimSplit) templates.Data {
 	lang := d.Lang
@@ -71,7 +77,7 @@ func (a *ChannelActivities) noticeData(d templates.Data, claim domain.ClaimSplit
 }
 
 // letterPDF renders a letter of a debtor's invoice.
-func (a *ChannelActivities) letterPDF(ctx context.Context, template string, d store.Debtor, inv store.InvoiceDoc, balance domain.Money) ([]byte, error) {
+func (a *ChannelActivities) letterPDF(ctx context.Context, template string, d store.Debtor, inv store.InvoiceDoc, balance domain.Money, link string) ([]byte, error) {
 	lang := language(d.Language)
 	name := a.letterName(template)
 	if template == "statement" {
@@ -83,6 +89,7 @@ func (a *ChannelActivities) letterPDF(ctx context.Context, template string, d st
 		return nil, err
 	}
 	data := a.noticeData(a.templateData(d, inv, balance), claim)
+	data.PortalLink = link
 	text, err := a.templates.Letter(name, data)
 	if err != nil {
 		return nil, permanent(err)
@@ -91,7 +98,7 @@ func (a *ChannelActivities) letterPDF(ctx context.Context, template string, d st
 	money := func(c int64) string { return domain.NewMoney(c, balance.Currency).Format(lang) }
 	doc := letter.Document{
 		Lang: lang, Creditor: a.cfg.Creditor, Recipient: debtorAddress(d), Place: a.cfg.Creditor.City,
-		Date: now, Text: text, Reference: inv.Number,
+		Date: now, Text: text, Reference: inv.Number, Link: link, LinkCaption: linkCaptions[lang],
 		Summary: []letter.Row{
 			{Label: lb.invoiced, Value: money(inv.AmountCents)},
 			{Label: lb.paid, Value: money(max(inv.AmountCents-balance.Cents, 0))},

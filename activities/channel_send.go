@@ -284,6 +284,11 @@ type rendered struct {
 func (a *ChannelActivities) render(ctx context.Context, in domain.SendInput, d store.Debtor, inv store.InvoiceDoc, id string) (rendered, error) {
 	lang := language(d.Language)
 	data := a.templateData(d, inv, a.balance(in, inv))
+	link, err := a.portalLink(ctx, in, d, id)
+	if err != nil {
+		return rendered{}, err
+	}
+	data.PortalLink = link
 	switch in.Channel {
 	case domain.ChannelEmail, domain.ChannelSMS:
 		m, err := a.templates.Message(in.Template, data)
@@ -295,7 +300,7 @@ func (a *ChannelActivities) render(ctx context.Context, in domain.SendInput, d s
 			r.subject, r.text, r.html = "", m.SMS, ""
 		}
 		if in.Channel == domain.ChannelEmail && in.Attach {
-			pdf, err := a.letterPDF(ctx, "statement", d, inv, a.balance(in, inv))
+			pdf, err := a.letterPDF(ctx, "statement", d, inv, a.balance(in, inv), link)
 			if err != nil {
 				return rendered{}, err
 			}
@@ -304,7 +309,7 @@ func (a *ChannelActivities) render(ctx context.Context, in domain.SendInput, d s
 		}
 		return r, nil
 	default:
-		pdf, err := a.letterPDF(ctx, in.Template, d, inv, a.balance(in, inv))
+		pdf, err := a.letterPDF(ctx, in.Template, d, inv, a.balance(in, inv), link)
 		if err != nil {
 			return rendered{}, err
 		}
@@ -416,4 +421,23 @@ func (a *ChannelActivities) templateData(d store.Debtor, inv store.InvoiceDoc, b
 		DaysOverdue: domain.DaysLate(inv.DueDate, now), Amount: balance.Format(lang),
 		InvoiceAmount: domain.NewMoney(inv.AmountCents, inv.Currency).Format(lang), PaymentLink: inv.PaymentLink,
 	}
+}
+
+// portalLink issues the debtor a personal link to the portal for this
+// message, valid as long as the case's policy says; "" when no portal is
+// configured. A retried render issues another link: each works until it
+// expires, and none can be rebuilt from what Postgres keeps.
+func (a *ChannelActivities) portalLink(ctx context.Context, in domain.SendInput, d store.Debtor, interactionID string) (string, error) {
+	if a.cfg.PortalBaseURL == "" {
+		return "", nil
+	}
+	rules, err := store.PortalRulesOfInvoice(ctx, a.store.Pool, in.InvoiceID)
+	if err != nil {
+		return "", err
+	}
+	_, secret, err := store.IssuePortalLink(ctx, a.store.Pool, d.ID, "interaction:"+interactionID, rules.LinkTTL.Std(), a.now())
+	if err != nil {
+		return "", err
+	}
+	return a.cfg.PortalBaseURL + "/p/" + secret, nil
 }

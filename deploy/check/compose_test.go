@@ -15,7 +15,7 @@ import (
 )
 
 // relanceServices are built from deploy/Dockerfile, one target each.
-var relanceServices = []string{"api", "disputes", "events", "payments", "worker"}
+var relanceServices = []string{"api", "disputes", "events", "payments", "portal", "worker"}
 
 // loadRepoCompose loads docker-compose.yml with the project's environment:
 // the .env file beside it when there is one, never the caller's variables.
@@ -44,7 +44,7 @@ func TestComposeFileIsComplete(t *testing.T) {
 	if problems := ComposeProblems(p); len(problems) > 0 {
 		t.Fatalf("docker-compose.yml:\n  %s", strings.Join(problems, "\n  "))
 	}
-	want := []string{"api", "demo", "disputes", "events", "migrate", "payments", "postgres",
+	want := []string{"api", "demo", "disputes", "events", "migrate", "payments", "portal", "postgres",
 		"temporal", "temporal-schema", "temporal-setup", "temporal-ui", "worker"}
 	if got := slices.Sorted(maps.Keys(allServices(p))); !slices.Equal(got, want) {
 		t.Fatalf("services %v, want %v", got, want)

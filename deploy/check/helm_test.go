@@ -38,7 +38,7 @@ var valueSets = []struct {
 	{name: "existing-secret", files: []string{"ci/existing-secret-values.yaml"}, existingSecret: "relance-env"},
 }
 
-var components = []string{"api", "disputes", "events", "payments", "worker"}
+var components = []string{"api", "disputes", "events", "payments", "portal", "worker"}
 
 func chartDir(t *testing.T) string { return filepath.Join(repoRoot(t), "helm", "relance") }
 

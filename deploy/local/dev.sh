@@ -21,6 +21,13 @@ export AGENCY_SECRET="${AGENCY_SECRET:-agency_dev}"
 export CREDITOR_ADDRESS="${CREDITOR_ADDRESS:-12 rue de la Paix}"
 export CREDITOR_POSTAL_CODE="${CREDITOR_POSTAL_CODE:-75002}"
 export CREDITOR_CITY="${CREDITOR_CITY:-PARIS}"
+# The debtor portal: every message links to it; without a Stripe key its
+# local checkout page posts payments signed with the dev webhook secret.
+export PORTAL_BASE_URL="${PORTAL_BASE_URL:-http://localhost:8086}"
+export PORTAL_LOCAL_WEBHOOK_URL="${PORTAL_LOCAL_WEBHOOK_URL:-http://127.0.0.1:8081/v1/webhooks/stripe}"
+export PORTAL_LOCAL_WEBHOOK_SECRET="${PORTAL_LOCAL_WEBHOOK_SECRET:-whsec_dev}"
+export CREDITOR_IBAN="${CREDITOR_IBAN:-FR7630006000011234567890189}"
+export CREDITOR_BIC="${CREDITOR_BIC:-AGRIFRPPXXX}"
 
 pids=()
 cleanup() {
@@ -58,6 +65,7 @@ start api      127.0.0.1:8080
 start payments 127.0.0.1:8081
 start disputes 127.0.0.1:8082
 start events   127.0.0.1:8083
+start portal   127.0.0.1:8086
 bin/migrate -demo
 
 cat <<MSG
@@ -69,6 +77,7 @@ Relance is running (logs in .dev/logs/, messages in .dev/outbox/):
   Disputes         http://localhost:8082
   Delivery events  http://localhost:8083
   Worker metrics   http://localhost:8084/metrics
+  Debtor portal    http://localhost:8086   (personal links in the outbox's messages)
 Ctrl-C stops everything.
 MSG
 wait -n "${pids[@]}" || true

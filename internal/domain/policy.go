@@ -172,6 +172,9 @@ type Policy struct {
 	// (champion/challenger testing; see AssignArm).
 	Challenger        string `json:"challenger,omitempty"`
 	ChallengerPercent int    `json:"challenger_percent,omitempty"`
+	// Portal bounds what a debtor may settle alone in the portal; nil
+	// means the defaults (see PortalRules).
+	Portal *PortalRules `json:"portal,omitempty"`
 }
 
 // Validate checks a policy before it is stored.

@@ -30,10 +30,21 @@ func Start(t testing.TB, tc client.Client, st *store.Store, queue string) (*case
 // on the worker by extra.
 func StartWith(t testing.TB, tc client.Client, st *store.Store, queue string, extra func(worker.Registry)) (*caseclient.Client, string) {
 	t.Helper()
+	return StartWithEnv(t, tc, st, queue, nil, extra)
+}
+
+// StartWithEnv is StartWith with more settings for the channels (e.g.
+// PORTAL_BASE_URL); OUTBOX_DIR is always the temporary folder.
+func StartWithEnv(t testing.TB, tc client.Client, st *store.Store, queue string, env map[string]string, extra func(worker.Registry)) (*caseclient.Client, string) {
+	t.Helper()
 	outbox := t.TempDir()
 	logger := slog.New(slog.DiscardHandler)
 	channels, err := activities.NewChannelActivities(config.NewEnv(func(name string) (string, bool) {
-		return outbox, name == "OUTBOX_DIR"
+		if name == "OUTBOX_DIR" {
+			return outbox, true
+		}
+		v, ok := env[name]
+		return v, ok
 	}), st, logger)
 	if err != nil {
 		t.Fatalf("channels on the outbox: %v", err)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"codeberg.org/go-pdf/fpdf"
+	"github.com/skip2/go-qrcode"
 
 	"github.com/relance/relance/internal/channels"
 	"github.com/relance/relance/internal/channels/templates"
@@ -51,6 +52,10 @@ type Document struct {
 	Sections []Section
 	// Reference is printed in the footer of every page.
 	Reference string
+	// Link is the debtor's personal portal link, printed as a QR code with
+	// LinkCaption and the address beside it; empty prints none.
+	Link        string
+	LinkCaption string
 }
 
 // Line is one invoice line, already formatted.
@@ -197,6 +202,12 @@ func Render(doc Document) ([]byte, error) {
 		table(pdf, s.Title, s.Header, widths, aligns, s.Rows)
 	}
 
+	if doc.Link != "" {
+		if err := drawLink(pdf, doc.Link, doc.LinkCaption); err != nil {
+			return nil, err
+		}
+	}
+
 	if len(doc.Text.Closing) > 0 {
 		pdf.Ln(5)
 		for _, p := range doc.Text.Closing {
@@ -260,4 +271,34 @@ func placeAndDate(place string, d time.Time, lang string) string {
 		return place + ", " + date
 	}
 	return place + ", le " + date
+}
+
+// qrSize is the printed side of the QR code: 28 mm scans from a phone
+// held at reading distance.
+const qrSize = 28.0
+
+// drawLink prints the portal link as a QR code with its caption and the
+// address beside it, kept together on one page.
+func drawLink(pdf *fpdf.Fpdf, link, caption string) error {
+	png, err := qrcode.Encode(link, qrcode.Medium, 256)
+	if err != nil {
+		return fmt.Errorf("qr code of the portal link: %w", err)
+	}
+	pdf.Ln(4)
+	_, pageHeight := pdf.GetPageSize()
+	if pdf.GetY()+qrSize > pageHeight-margin-footerHeight {
+		pdf.AddPage()
+	}
+	y := pdf.GetY()
+	pdf.RegisterImageOptionsReader("portal-qr", fpdf.ImageOptions{ImageType: "PNG"}, bytes.NewReader(png))
+	pdf.ImageOptions("portal-qr", margin, y, qrSize, qrSize, false, fpdf.ImageOptions{ImageType: "PNG"}, 0, "")
+	pdf.SetXY(margin+qrSize+5, y+3)
+	pdf.SetFont(family, "B", 10)
+	pdf.MultiCell(bodyWidth-qrSize-5, lineHeight, caption, "", "L", false)
+	pdf.SetX(margin + qrSize + 5)
+	pdf.SetFont(family, "", 9)
+	pdf.MultiCell(bodyWidth-qrSize-5, lineHeight, link, "", "L", false)
+	pdf.SetFont(family, "", 10)
+	pdf.SetY(max(pdf.GetY(), y+qrSize))
+	return pdf.Error()
 }

@@ -142,3 +142,31 @@ func TestRenderIsDeterministic(t *testing.T) {
 		t.Error("the same letter rendered twice differs: a retried activity would archive another file")
 	}
 }
+
+// A letter with a portal link prints it as a QR code beside its caption
+// and the address; one without prints no image.
+func TestLetterPrintsThePortalLinkAsAQRCode(t *testing.T) {
+	doc := formalNotice(t, "fr", true)
+	plain, err := Render(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc.Link = "https://portail.example/p/AbCdEfGhIjKlMnOpQrStUvWxYz0"
+	doc.LinkCaption = "Réglez en ligne : scannez ce code"
+	withLink, err := Render(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(plain, []byte("/Subtype /Image")) {
+		t.Errorf("a letter without a link has an image")
+	}
+	if !bytes.Contains(withLink, []byte("/Subtype /Image")) {
+		t.Errorf("the letter with a link has no QR image")
+	}
+	text := pdfText(t, withLink)
+	for _, want := range []string{"Réglez en ligne : scannez ce code", "portail.example/p/AbCdEfGhIjKlMnOpQrStUvWxYz0"} {
+		if !strings.Contains(strings.ReplaceAll(text, " ", ""), strings.ReplaceAll(want, " ", "")) {
+			t.Errorf("letter text lacks %q: %s", want, text)
+		}
+	}
+}

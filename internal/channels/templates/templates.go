@@ -40,6 +40,8 @@ type Data struct {
 	Amount        string // the balance claimed
 	InvoiceAmount string
 	PaymentLink   string
+	// PortalLink is the debtor's personal link to the portal ("" for none).
+	PortalLink string
 	// Formal notices.
 	PayWithinDays int
 	PayBy         string
