@@ -80,16 +80,15 @@ func IssuePortalLink(ctx context.Context, q Querier, debtorID, source string, tt
 	return l, secret, nil
 }
 
-// ResolvePortalLink finds the live link of secret at now and notes its
-// use; ErrLinkInvalid for anything else.
+// ResolvePortalLink finds the live link of secret at now; ErrLinkInvalid
+// for anything else. It only reads: RecordPortalVisit notes the use.
 func ResolvePortalLink(ctx context.Context, q Querier, secret string, now time.Time) (PortalLink, error) {
 	if !WellFormedPortalToken(secret) {
 		return PortalLink{}, ErrLinkInvalid
 	}
 	var l PortalLink
-	err := q.QueryRow(ctx, `UPDATE portal_links SET last_used_at = $2
-		WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > $2
-		RETURNING id, debtor_id, source, created_at, expires_at`, HashToken(secret), now.UTC()).
+	err := q.QueryRow(ctx, `SELECT id, debtor_id, source, created_at, expires_at FROM portal_links
+		WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > $2`, HashToken(secret), now.UTC()).
 		Scan(&l.ID, &l.DebtorID, &l.Source, &l.CreatedAt, &l.ExpiresAt)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return PortalLink{}, ErrLinkInvalid
@@ -111,10 +110,17 @@ func RevokePortalLinks(ctx context.Context, q Querier, debtorID, linkID string) 
 	return tag.RowsAffected(), nil
 }
 
-// RecordPortalVisit notes that a debtor opened a page through a link.
-func RecordPortalVisit(ctx context.Context, q Querier, l PortalLink, page string, at time.Time) error {
-	if _, err := q.Exec(ctx, `INSERT INTO portal_visits (link_id, debtor_id, page, at) VALUES ($1, $2, $3, $4)`,
-		l.ID, l.DebtorID, page, at.UTC()); err != nil {
+// RecordPortalVisit notes that a debtor opened a page through a link,
+// and the link's last use, in one round trip. A visit is worth less than
+// the page's speed: it commits without waiting for the disk (a crash may
+// lose the last few visits, never anything else).
+func RecordPortalVisit(ctx context.Context, q Pipeliner, l PortalLink, page string, at time.Time) error {
+	b := &pgx.Batch{}
+	// One batch is one implicit transaction: the setting covers both writes.
+	b.Queue(`SELECT set_config('synchronous_commit', 'off', true)`)
+	b.Queue(`INSERT INTO portal_visits (link_id, debtor_id, page, at) VALUES ($1, $2, $3, $4)`, l.ID, l.DebtorID, page, at.UTC())
+	b.Queue(`UPDATE portal_links SET last_used_at = $2 WHERE id = $1`, l.ID, at.UTC())
+	if err := q.SendBatch(ctx, b).Close(); err != nil {
 		return fmt.Errorf("record portal visit of %s: %w", l.DebtorID, err)
 	}
 	return nil

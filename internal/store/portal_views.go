@@ -22,39 +22,6 @@ type PortalTotal struct {
 	OverdueCents int64  `json:"overdue_cents"`
 }
 
-// PortalTotals sums a debtor's open invoices per currency; overdue counts
-// those due before today.
-func PortalTotals(ctx context.Context, q Querier, debtorID string, today time.Time) ([]PortalTotal, error) {
-	rows, err := q.Query(ctx, `SELECT currency, count(*), sum(balance_cents)::bigint,
-		coalesce(sum(balance_cents) FILTER (WHERE due_date < $2), 0)::bigint
-		FROM invoices WHERE debtor_id = $1 AND status = 'open' AND balance_cents > 0
-		GROUP BY currency ORDER BY currency`, debtorID, today.Format("2006-01-02"))
-	if err != nil {
-		return nil, fmt.Errorf("portal totals of %s: %w", debtorID, err)
-	}
-	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[PortalTotal])
-	if err != nil {
-		return nil, fmt.Errorf("portal totals of %s: %w", debtorID, err)
-	}
-	return out, nil
-}
-
-// OpenInvoicesPage returns limit of a debtor's open invoices with a
-// balance, oldest due first, after skipping offset.
-func OpenInvoicesPage(ctx context.Context, q Querier, debtorID string, limit, offset int) ([]Invoice, error) {
-	rows, err := q.Query(ctx, `SELECT `+invoiceColumns+` FROM invoices
-		WHERE debtor_id = $1 AND status = 'open' AND balance_cents > 0
-		ORDER BY due_date, number LIMIT $2 OFFSET $3`, debtorID, limit, offset)
-	if err != nil {
-		return nil, fmt.Errorf("open invoices of %s: %w", debtorID, err)
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Invoice, error) { return scanInvoice(r) })
-	if err != nil {
-		return nil, fmt.Errorf("open invoices of %s: %w", debtorID, err)
-	}
-	return out, nil
-}
-
 // DebtorInvoiceByNumber loads one of the debtor's invoices by number;
 // another debtor's invoice is ErrNotFound, as if it did not exist.
 func DebtorInvoiceByNumber(ctx context.Context, q Querier, debtorID, number string) (Invoice, error) {
@@ -68,44 +35,6 @@ type LetterSent struct {
 	Registered bool      `json:"registered"`
 	Template   string    `json:"template"`
 	SentAt     time.Time `json:"sent_at"`
-}
-
-// LettersOfInvoices returns the letters sent about the given invoices,
-// oldest first.
-func LettersOfInvoices(ctx context.Context, q Querier, invoiceIDs []string) (map[string][]LetterSent, error) {
-	rows, err := q.Query(ctx, `SELECT invoice_id, channel = 'registered_letter', template, sent_at FROM interactions
-		WHERE invoice_id = ANY($1) AND channel IN ('letter', 'registered_letter') AND sent_at IS NOT NULL
-		ORDER BY sent_at, id`, invoiceIDs)
-	if err != nil {
-		return nil, fmt.Errorf("letters of invoices: %w", err)
-	}
-	out := map[string][]LetterSent{}
-	var l LetterSent
-	_, err = pgx.ForEachRow(rows, []any{&l.InvoiceID, &l.Registered, &l.Template, &l.SentAt}, func() error {
-		out[l.InvoiceID] = append(out[l.InvoiceID], l)
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("letters of invoices: %w", err)
-	}
-	return out, nil
-}
-
-// DisputedOfInvoices returns the amount under open disputes per invoice.
-func DisputedOfInvoices(ctx context.Context, q Querier, invoiceIDs []string) (map[string]int64, error) {
-	rows, err := q.Query(ctx, `SELECT invoice_id, sum(amount_cents)::bigint FROM disputes
-		WHERE invoice_id = ANY($1) AND status = 'open' GROUP BY invoice_id`, invoiceIDs)
-	if err != nil {
-		return nil, fmt.Errorf("disputes of invoices: %w", err)
-	}
-	out := map[string]int64{}
-	var id string
-	var cents int64
-	_, err = pgx.ForEachRow(rows, []any{&id, &cents}, func() error { out[id] = cents; return nil })
-	if err != nil {
-		return nil, fmt.Errorf("disputes of invoices: %w", err)
-	}
-	return out, nil
 }
 
 // Checkout is a card payment started from the portal; it books nothing.
@@ -183,25 +112,6 @@ func SubmitCheckout(ctx context.Context, q Querier, id string, at time.Time) (bo
 	return tag.RowsAffected() == 1, nil
 }
 
-// AwaitingCheckouts returns the debtor's checkouts submitted since a time
-// whose invoices still have a balance: paid by the debtor, not yet
-// confirmed by the provider's webhook.
-func AwaitingCheckouts(ctx context.Context, q Querier, debtorID string, since time.Time) ([]Checkout, error) {
-	rows, err := q.Query(ctx, `SELECT `+checkoutColumns+` FROM portal_checkouts c
-		WHERE c.debtor_id = $1 AND c.status = 'submitted' AND c.submitted_at >= $2
-		AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.debtor_id = c.debtor_id AND p.received_at >= c.created_at
-			AND p.amount_cents = c.amount_cents AND p.provider = 'stripe')
-		ORDER BY c.submitted_at DESC LIMIT 5`, debtorID, since.UTC())
-	if err != nil {
-		return nil, fmt.Errorf("awaiting checkouts of %s: %w", debtorID, err)
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Checkout, error) { return scanCheckout(r) })
-	if err != nil {
-		return nil, fmt.Errorf("awaiting checkouts of %s: %w", debtorID, err)
-	}
-	return out, nil
-}
-
 // TransferReference returns the invoice's ISO 11649 reference, creating
 // it on first use. Its body is random digits, so it says nothing of the
 // invoice to whoever reads a bank statement.
@@ -272,4 +182,76 @@ func OpenInvoiceIDs(ctx context.Context, q Querier, debtorID, currency string) (
 		return nil, 0, fmt.Errorf("open invoices of %s: %w", debtorID, err)
 	}
 	return ids, sum, nil
+}
+
+// PortalHome is what the portal's home page shows of a debtor.
+type PortalHome struct {
+	Totals   []PortalTotal
+	Invoices []Invoice
+	Letters  map[string][]LetterSent
+	Disputed map[string]int64
+	Awaiting []Checkout
+	SMSOff   bool
+}
+
+// openPage is the page of open invoices the home page shows ($1 debtor,
+// $2 limit, $3 offset).
+const openPage = `SELECT id FROM invoices WHERE debtor_id = $1 AND status = 'open' AND balance_cents > 0
+	ORDER BY due_date, number LIMIT $2 OFFSET $3`
+
+// LoadPortalHome reads the home page of a debtor in one round trip: the
+// totals, a page of open invoices oldest due first, the letters and
+// disputes of that page, the card payments awaiting confirmation (since
+// awaitingSince) and the SMS consent.
+func LoadPortalHome(ctx context.Context, q Pipeliner, debtorID string, today, awaitingSince time.Time, limit, offset int) (PortalHome, error) {
+	h := PortalHome{Letters: map[string][]LetterSent{}, Disputed: map[string]int64{}}
+	day := today.Format("2006-01-02")
+	b := &pgx.Batch{}
+	b.Queue(`SELECT currency, count(*), sum(balance_cents)::bigint,
+		coalesce(sum(balance_cents) FILTER (WHERE due_date < $2), 0)::bigint
+		FROM invoices WHERE debtor_id = $1 AND status = 'open' AND balance_cents > 0
+		GROUP BY currency ORDER BY currency`, debtorID, day).Query(func(rows pgx.Rows) error {
+		var err error
+		h.Totals, err = pgx.CollectRows(rows, pgx.RowToStructByPos[PortalTotal])
+		return err
+	})
+	b.Queue(`SELECT `+invoiceColumns+` FROM invoices WHERE id IN (`+openPage+`) ORDER BY due_date, number`,
+		debtorID, limit, offset).Query(func(rows pgx.Rows) error {
+		var err error
+		h.Invoices, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Invoice, error) { return scanInvoice(r) })
+		return err
+	})
+	b.Queue(`SELECT invoice_id, channel = 'registered_letter', template, sent_at FROM interactions
+		WHERE invoice_id IN (`+openPage+`) AND channel IN ('letter', 'registered_letter') AND sent_at IS NOT NULL
+		ORDER BY sent_at, id`, debtorID, limit, offset).Query(func(rows pgx.Rows) error {
+		var l LetterSent
+		_, err := pgx.ForEachRow(rows, []any{&l.InvoiceID, &l.Registered, &l.Template, &l.SentAt}, func() error {
+			h.Letters[l.InvoiceID] = append(h.Letters[l.InvoiceID], l)
+			return nil
+		})
+		return err
+	})
+	b.Queue(`SELECT invoice_id, sum(amount_cents)::bigint FROM disputes
+		WHERE invoice_id IN (`+openPage+`) AND status = 'open' GROUP BY invoice_id`,
+		debtorID, limit, offset).Query(func(rows pgx.Rows) error {
+		var id string
+		var cents int64
+		_, err := pgx.ForEachRow(rows, []any{&id, &cents}, func() error { h.Disputed[id] = cents; return nil })
+		return err
+	})
+	b.Queue(`SELECT `+checkoutColumns+` FROM portal_checkouts c
+		WHERE c.debtor_id = $1 AND c.status = 'submitted' AND c.submitted_at >= $2
+		AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.debtor_id = c.debtor_id AND p.received_at >= c.created_at
+			AND p.amount_cents = c.amount_cents AND p.provider = 'stripe')
+		ORDER BY c.submitted_at DESC LIMIT 5`, debtorID, awaitingSince.UTC()).Query(func(rows pgx.Rows) error {
+		var err error
+		h.Awaiting, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Checkout, error) { return scanCheckout(r) })
+		return err
+	})
+	b.Queue(`SELECT EXISTS (SELECT 1 FROM channel_consents WHERE debtor_id = $1 AND channel = 'sms' AND NOT opted_in)`,
+		debtorID).QueryRow(func(row pgx.Row) error { return row.Scan(&h.SMSOff) })
+	if err := q.SendBatch(ctx, b).Close(); err != nil {
+		return PortalHome{}, fmt.Errorf("portal home of %s: %w", debtorID, err)
+	}
+	return h, nil
 }

@@ -25,6 +25,9 @@ type PaymentEvent struct {
 	InvoiceNumber string
 	DebtorID      string
 	Method        string
+	// Reference is the remittance reference of a transfer; an ISO 11649
+	// reference the portal gave names its invoice (see resolveReference).
+	Reference string
 }
 
 // ErrMalformed means the body is not an event of the provider's format.
@@ -174,6 +177,7 @@ type genericEvent struct {
 	InvoiceNumber string `json:"invoice_number"`
 	DebtorID      string `json:"debtor_id"`
 	Method        string `json:"method"`
+	Reference     string `json:"reference"`
 }
 
 // ParseGenericEvent reads the generic scheme's event, documented for
@@ -184,7 +188,8 @@ type genericEvent struct {
 //	 "invoice_number": "F-2026-0042", "debtor_id": "C-001", "method": "sepa_credit_transfer"}
 //
 // id is unique per sender; invoice_number or debtor_id says whose payment
-// it is. Types other than payment.received are ignored.
+// it is, or reference: the ISO 11649 "RF…" reference the portal gave for
+// an invoice, as the debtor typed it in the transfer. Types other than payment.received are ignored.
 func ParseGenericEvent(body []byte) (PaymentEvent, error) {
 	var ev genericEvent
 	if err := decode(body, &ev); err != nil {
@@ -211,5 +216,6 @@ func ParseGenericEvent(body []byte) (PaymentEvent, error) {
 	out.InvoiceNumber = strings.TrimSpace(ev.InvoiceNumber)
 	out.DebtorID = strings.TrimSpace(ev.DebtorID)
 	out.Method = ev.Method
+	out.Reference = strings.TrimSpace(ev.Reference)
 	return out, nil
 }

@@ -125,6 +125,9 @@ func (h *Handlers) webhook(c *gin.Context) {
 		posting ledger.Posting
 	)
 	err = h.Store.InTx(c.Request.Context(), func(tx pgx.Tx) error {
+		if err := resolveReference(c.Request.Context(), tx, &ev); err != nil {
+			return err
+		}
 		fresh, err := store.RecordWebhookEvent(c.Request.Context(), tx, name, ev.ID, ev.Type, body)
 		if err != nil {
 			return err

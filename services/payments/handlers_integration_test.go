@@ -529,3 +529,39 @@ func BenchmarkWebhookPayment(b *testing.B) {
 		}
 	}
 }
+
+// A transfer carrying the ISO 11649 reference the portal gave for F-2
+// (typed with spaces) is booked on F-2, not on the oldest invoice F-1.
+func TestIntegrationBankTransferMatchedByRFReference(t *testing.T) {
+	f := newFixture(t)
+	ref, err := store.TransferReference(context.Background(), f.st.Pool, "inv2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	printed := ref[:4] + " " + ref[4:8] + " " + ref[8:]
+	body := []byte(`{"id":"line-rf-1","type":"payment.received","occurred_at":"2026-03-01T09:30:00Z",
+		"amount_cents":5000,"currency":"EUR","debtor_id":"C-1","reference":"` + printed + `","method":"sepa_credit_transfer"}`)
+	req := httptest.NewRequest(http.MethodPost, "/v1/webhooks/bank", strings.NewReader(string(body)))
+	webhook.SignHMAC(req.Header, body, testNow, bankKey)
+	if res := f.do(req); res.Code != http.StatusOK || res.Body["status"] != "processed" {
+		t.Fatalf("transfer: %d %s", res.Code, res.Raw)
+	}
+	if bal, _ := f.balance("inv2"); bal != 15000 {
+		t.Errorf("F-2 balance %d, want 15000", bal)
+	}
+	if bal, _ := f.balance("inv1"); bal != 10000 {
+		t.Errorf("F-1 balance %d, want 10000 (untouched)", bal)
+	}
+	// A reference with a wrong check digit is not taken for F-2: the
+	// debtor's oldest invoice is paid, as without a reference.
+	bad := []byte(`{"id":"line-rf-2","type":"payment.received","occurred_at":"2026-03-01T09:30:00Z",
+		"amount_cents":1000,"currency":"EUR","debtor_id":"C-1","reference":"RF00` + ref[4:] + `"}`)
+	req = httptest.NewRequest(http.MethodPost, "/v1/webhooks/bank", strings.NewReader(string(bad)))
+	webhook.SignHMAC(req.Header, bad, testNow, bankKey)
+	if res := f.do(req); res.Code != http.StatusOK {
+		t.Fatalf("bad reference: %d %s", res.Code, res.Raw)
+	}
+	if bal, _ := f.balance("inv1"); bal != 9000 {
+		t.Errorf("F-1 balance %d after a payment with a bad reference, want 9000", bal)
+	}
+}

@@ -74,42 +74,24 @@ func (p *Portal) home(w http.ResponseWriter, r *http.Request, s *session) {
 func (p *Portal) showHome(w http.ResponseWriter, r *http.Request, s *session, v *view, page, status int) {
 	ctx, q, now := r.Context(), p.Store.Pool, p.Now()
 	if status == http.StatusOK {
-		if err := store.RecordPortalVisit(ctx, q, s.Link, "home", now); err != nil {
+		if err := store.RecordPortalVisit(ctx, p.Store.Pool, s.Link, "home", now); err != nil {
 			p.fail(w, r, err)
 			return
 		}
 	}
 	l := string(s.Lang)
-	totals, err := store.PortalTotals(ctx, q, s.Debtor.ID, now.In(paris))
+	h, err := store.LoadPortalHome(ctx, q, s.Debtor.ID, now.In(paris), now.Add(-24*time.Hour), pageSize+1, page*pageSize)
 	if err != nil {
 		p.fail(w, r, err)
 		return
 	}
-	invoices, err := store.OpenInvoicesPage(ctx, q, s.Debtor.ID, pageSize+1, page*pageSize)
-	if err != nil {
-		p.fail(w, r, err)
-		return
-	}
-	d := homeData{Debtor: s.Debtor}
+	totals, invoices, letters, disputed := h.Totals, h.Invoices, h.Letters, h.Disputed
+	d := homeData{Debtor: s.Debtor, SMSStopped: h.SMSOff}
 	if page > 0 {
 		d.Prev = page - 1
 	}
 	if len(invoices) > pageSize {
 		invoices, d.Next = invoices[:pageSize], page+1
-	}
-	ids := make([]string, len(invoices))
-	for i, inv := range invoices {
-		ids[i] = inv.ID
-	}
-	letters, err := store.LettersOfInvoices(ctx, q, ids)
-	if err != nil {
-		p.fail(w, r, err)
-		return
-	}
-	disputed, err := store.DisputedOfInvoices(ctx, q, ids)
-	if err != nil {
-		p.fail(w, r, err)
-		return
 	}
 	for _, t := range totals {
 		tv := totalView{Currency: t.Currency, Balance: domain.NewMoney(t.BalanceCents, t.Currency).Format(l),
@@ -138,17 +120,8 @@ func (p *Portal) showHome(w http.ResponseWriter, r *http.Request, s *session, v 
 		}
 		d.Invoices = append(d.Invoices, iv)
 	}
-	awaiting, err := store.AwaitingCheckouts(ctx, q, s.Debtor.ID, now.Add(-24*time.Hour))
-	if err != nil {
-		p.fail(w, r, err)
-		return
-	}
-	for _, c := range awaiting {
+	for _, c := range h.Awaiting {
 		d.Awaiting = append(d.Awaiting, awaitingView{Amount: domain.NewMoney(c.AmountCents, c.Currency).Format(l)})
-	}
-	if d.SMSStopped, err = store.IsOptedOut(ctx, q, s.Debtor.ID, string(domain.ChannelSMS)); err != nil {
-		p.fail(w, r, err)
-		return
 	}
 	v.Data = d
 	p.render(w, r, status, "home", v)
