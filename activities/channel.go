@@ -22,6 +22,7 @@ import (
 	"github.com/relance/relance/internal/channels/sms"
 	"github.com/relance/relance/internal/channels/templates"
 	"github.com/relance/relance/internal/config"
+	"github.com/relance/relance/internal/documents"
 	"github.com/relance/relance/internal/domain"
 	"github.com/relance/relance/internal/store"
 )
@@ -46,6 +47,9 @@ type ChannelActivities struct {
 	// is marked sent: tests make it fail to crash the activity at the
 	// worst moment.
 	afterProvider func(ctx context.Context, interactionID string) error
+	// docs keeps every PDF produced (letters, statements, agency packs)
+	// as proof, with its SHA-256.
+	docs *documents.Archive
 }
 
 // ChannelConfig is what the channels need to know about the creditor and
@@ -60,18 +64,19 @@ type ChannelConfig struct {
 	// PortalBaseURL is the debtor portal's public URL: every message
 	// carries a personal link to it. "" sends none.
 	PortalBaseURL string
-	// OutboxDir keeps a copy of every PDF produced (and the outbox's messages).
+	// OutboxDir is where the outbox writes its messages.
 	OutboxDir string
 	// NoticeDays is the deadline a formal notice gives to pay.
 	NoticeDays int
 }
 
 // NewChannelActivities reads the channels' settings from env and builds
-// the adapters. Without provider credentials every channel falls back to
-// the outbox, which records each rendered message in Postgres and writes
-// PDFs under OUTBOX_DIR. Settings (name — default — meaning):
+// the adapters; every PDF produced is kept in docs. Without provider
+// credentials every channel falls back to the outbox, which records each
+// rendered message in Postgres and writes it under OUTBOX_DIR. Settings
+// (name — default — meaning):
 //
-//	OUTBOX_DIR          .dev/outbox        folder for the outbox's messages and a copy of every PDF
+//	OUTBOX_DIR          .dev/outbox        folder for the outbox's messages
 //	CREDITOR_NAME       Relance Démo SAS   creditor name on letters, e-mails and agency packs
 //	CREDITOR_ADDRESS    (empty)            creditor street lines, separated by "|"
 //	CREDITOR_POSTAL_CODE, CREDITOR_CITY, CREDITOR_COUNTRY (FR)   rest of the creditor's address
@@ -95,7 +100,10 @@ type ChannelConfig struct {
 //
 // Late-payment rates are not settings: they are the interest_rates table
 // (one row per half-year, GET/PUT /v1/interest-rates).
-func NewChannelActivities(env *config.Env, st *store.Store, logger *slog.Logger) (*ChannelActivities, error) {
+func NewChannelActivities(env *config.Env, st *store.Store, docs *documents.Archive, logger *slog.Logger) (*ChannelActivities, error) {
+	if docs == nil {
+		return nil, errors.New("channels: a document archive is required")
+	}
 	outboxDir := env.String("OUTBOX_DIR", ".dev/outbox")
 	cfg := ChannelConfig{
 		Creditor: channels.Address{
@@ -113,7 +121,7 @@ func NewChannelActivities(env *config.Env, st *store.Store, logger *slog.Logger)
 		NoticeDays:           env.Int("NOTICE_DAYS", 8),
 	}
 	box := &outbox.Outbox{Dir: outboxDir}
-	a := &ChannelActivities{store: st, logger: logger, cfg: cfg, mailer: box, texter: box,
+	a := &ChannelActivities{store: st, logger: logger, cfg: cfg, mailer: box, texter: box, docs: docs,
 		now: time.Now, newID: func() string { return uuid.Must(uuid.NewV7()).String() }}
 
 	if key := env.String("SENDGRID_API_KEY", ""); key != "" {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/relance/relance/internal/channels"
 	"github.com/relance/relance/internal/channels/agency"
+	"github.com/relance/relance/internal/documents"
 	"github.com/relance/relance/internal/domain"
 	"github.com/relance/relance/internal/store"
 )
@@ -67,8 +68,25 @@ func (a *ChannelActivities) HandOffToAgency(ctx context.Context, in domain.Hando
 			return domain.HandoffResult{}, fmt.Errorf("decode pack of handoff %s: %w", h.ID, err)
 		}
 	}
-	pdf, err := agency.RenderPDF(a.templates, pack, a.cfg.Creditor, debtorAddress(debtor))
+	// The pack is stored before it is delivered, the JSON as it goes out
+	// (the jsonb copy on the handoff row is normalised by Postgres) and
+	// its PDF; a retry delivers the stored bytes.
+	_, packJSON, err = a.docs.Keep(ctx, documents.New{Key: "agency/" + h.ID + ".json", Kind: store.DocAgencyData,
+		ContentType: "application/json", Filename: "pack-" + postalSafe(inv.Number) + ".json",
+		DebtorID: debtor.ID, InvoiceID: inv.ID}, func() ([]byte, error) { return packJSON, nil })
 	if err != nil {
+		return domain.HandoffResult{}, fmt.Errorf("keep agency pack %s: %w", h.ID, err)
+	}
+	doc, pdf, err := a.docs.Keep(ctx, documents.New{Key: "agency/" + h.ID + ".pdf", Kind: store.DocAgencyPack,
+		ContentType: "application/pdf", Filename: "pack-" + postalSafe(inv.Number) + ".pdf",
+		DebtorID: debtor.ID, InvoiceID: inv.ID},
+		func() ([]byte, error) {
+			return agency.RenderPDF(a.templates, pack, a.cfg.Creditor, debtorAddress(debtor))
+		})
+	if err != nil {
+		return domain.HandoffResult{}, fmt.Errorf("keep agency pack %s: %w", h.ID, err)
+	}
+	if err := store.SetHandoffDocument(ctx, a.store.Pool, h.ID, doc.ID); err != nil {
 		return domain.HandoffResult{}, err
 	}
 	delivered, err := a.agency.Deliver(ctx, pack, packJSON, pdf)
@@ -90,6 +108,7 @@ func (a *ChannelActivities) HandOffToAgency(ctx context.Context, in domain.Hando
 		ID: a.newID(), IdempotencyKey: "agency:" + in.IdempotencyKey, InvoiceID: in.InvoiceID, DebtorID: in.DebtorID,
 		Channel: string(domain.ChannelAgency), Template: "agency_pack", Language: pack.Language, Provider: "agency",
 		AmountCents: pack.Amounts.TotalCents, Currency: pack.Amounts.Currency, FilePath: delivered.FilePath,
+		DocumentID: doc.ID,
 	})
 	if err != nil {
 		return domain.HandoffResult{}, err

@@ -25,6 +25,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/relance/relance/internal/config"
+	"github.com/relance/relance/internal/documents"
 	"github.com/relance/relance/internal/domain"
 	"github.com/relance/relance/internal/store"
 	"github.com/relance/relance/internal/testenv"
@@ -39,8 +40,9 @@ func newChannels(t *testing.T, st *store.Store, settings map[string]string) *Cha
 	for k, v := range settings {
 		env[k] = v
 	}
+	docs, _ := testenv.Documents(t, st)
 	a, err := NewChannelActivities(config.NewEnv(func(k string) (string, bool) { v, ok := env[k]; return v, ok }),
-		st, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		st, docs, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,11 +188,12 @@ func TestIntegrationSendMessageRetriesWhatTheProviderRefusedForNow(t *testing.T)
 		t.Errorf("%d requests, want 2 (the refused one and the accepted one)", calls.Load())
 	}
 	row, _ = store.GetInteraction(ctx, st.Pool, row.ID)
-	if row.Status != store.InteractionSent || row.ProviderMessageID != "sg-2" || !strings.HasSuffix(row.FilePath, ".pdf") {
+	if row.Status != store.InteractionSent || row.ProviderMessageID != "sg-2" || row.DocumentID == "" {
 		t.Errorf("after retry: %+v", row)
 	}
-	if _, err := os.Stat(row.FilePath); err != nil {
-		t.Errorf("attached statement not kept: %v", err)
+	if doc, text := storedPDF(t, a, row.DocumentID); doc.Kind != store.DocStatement || doc.InvoiceID != in.InvoiceID ||
+		!strings.HasSuffix(doc.Filename, ".pdf") || !strings.Contains(text, "234,56") {
+		t.Errorf("attached statement kept as %+v:\n%s", doc, text)
 	}
 
 	// Refused for now, then the address bounced before the retry: skipped, not sent.
@@ -333,12 +336,27 @@ func TestIntegrationTwilioRefusalsUpdateTheDebtor(t *testing.T) {
 	}
 }
 
+// storedPDF opens a stored document (checking its digest) and returns its text.
+func storedPDF(t *testing.T, a *ChannelActivities, id string) (store.Document, string) {
+	t.Helper()
+	doc, b, err := a.docs.Open(context.Background(), id)
+	if err != nil {
+		t.Fatalf("open document %q: %v", id, err)
+	}
+	return doc, pdfBytesText(t, b)
+}
+
 func pdfText(t *testing.T, path string) string {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return pdfBytesText(t, b)
+}
+
+func pdfBytesText(t *testing.T, b []byte) string {
+	t.Helper()
 	r, err := pdf.NewReader(bytes.NewReader(b), int64(len(b)))
 	if err != nil {
 		t.Fatal(err)
@@ -375,8 +393,16 @@ func TestIntegrationOutboxAndFileDropByDefault(t *testing.T) {
 	}
 	row, _ = store.GetInteraction(ctx, st.Pool, res.InteractionID)
 	want := filepath.Join(a.cfg.OutboxDir, "letters", res.InteractionID+".pdf")
-	if row.Provider != "filedrop" || row.FilePath != want || !strings.Contains(row.Subject, "mise en demeure") {
+	if row.Provider != "filedrop" || row.FilePath != want || !strings.Contains(row.Subject, "mise en demeure") || row.DocumentID == "" {
 		t.Errorf("letter interaction = %+v", row)
+	}
+	// What was posted is what is stored, byte for byte.
+	posted, err := os.ReadFile(want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if doc, _ := storedPDF(t, a, row.DocumentID); doc.SHA256 != documents.Digest(posted) || doc.Kind != store.DocLetter {
+		t.Errorf("stored letter %+v is not the posted one (sha256 %s)", doc, documents.Digest(posted))
 	}
 	var manifest struct {
 		Registered bool     `json:"registered"`
@@ -493,6 +519,7 @@ func TestIntegrationHandoffIsDeliveredOnce(t *testing.T) {
 	ctx := context.Background()
 	var keys []string
 	var refs []string
+	var bodies [][]byte
 	fail := true
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		keys = append(keys, r.Header.Get("Idempotency-Key"))
@@ -501,7 +528,9 @@ func TestIntegrationHandoffIsDeliveredOnce(t *testing.T) {
 				Reference string `json:"reference"`
 			} `json:"pack"`
 		}
-		json.NewDecoder(r.Body).Decode(&body)
+		raw, _ := io.ReadAll(r.Body)
+		bodies = append(bodies, raw)
+		json.Unmarshal(raw, &body)
 		refs = append(refs, body.Pack.Reference)
 		if !strings.HasPrefix(r.Header.Get("X-Relance-Signature"), "t=") {
 			t.Errorf("unsigned pack: %v", r.Header)
@@ -534,9 +563,16 @@ func TestIntegrationHandoffIsDeliveredOnce(t *testing.T) {
 	if len(keys) != 2 || keys[0] != keys[1] || refs[0] != refs[1] || refs[0] != res.HandoffID {
 		t.Errorf("deliveries: keys %v refs %v, want the same pack twice (the failed one and its retry)", keys, refs)
 	}
-	var status string
+	if len(bodies) == 2 && !bytes.Equal(bodies[0], bodies[1]) {
+		t.Errorf("the retry delivered other bytes than the first attempt (the stored pack)")
+	}
+	var status, docID string
 	var pack []byte
-	st.Pool.QueryRow(ctx, `SELECT status, pack FROM agency_handoffs WHERE idempotency_key = 'agency-1'`).Scan(&status, &pack)
+	st.Pool.QueryRow(ctx, `SELECT status, pack, coalesce(document_id, '') FROM agency_handoffs WHERE idempotency_key = 'agency-1'`).
+		Scan(&status, &pack, &docID)
+	if doc, text := storedPDF(t, a, docID); doc.Kind != store.DocAgencyPack || !strings.Contains(text, "732829320") {
+		t.Errorf("stored pack %+v:\n%s", doc, text)
+	}
 	var p struct {
 		Amounts   domain.ClaimSplit `json:"amounts"`
 		Reminders []struct {
@@ -618,7 +654,7 @@ func TestIntegrationRegisteredLetterExactlyOnceThroughThePostalAPI(t *testing.T)
 	if row.Provider != "postal_http" || row.TrackingNumber != "1A0000000001" || row.ProviderMessageID != "snd-2" {
 		t.Errorf("interaction = provider %s tracking %s message %s", row.Provider, row.TrackingNumber, row.ProviderMessageID)
 	}
-	if text := pdfText(t, row.FilePath); !strings.Contains(text, "seconde mise en demeure") {
+	if _, text := storedPDF(t, a, row.DocumentID); !strings.Contains(text, "seconde mise en demeure") {
 		t.Errorf("archived letter:\n%s", text)
 	}
 }

@@ -5,12 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"path/filepath"
 	"slices"
 
 	"github.com/relance/relance/internal/channels"
-	"github.com/relance/relance/internal/channels/postal"
 	"github.com/relance/relance/internal/channels/templates"
+	"github.com/relance/relance/internal/documents"
 	"github.com/relance/relance/internal/domain"
 	"github.com/relance/relance/internal/store"
 	"github.com/relance/relance/internal/temporalx"
@@ -101,7 +100,7 @@ func (a *ChannelActivities) SendMessage(ctx context.Context, in domain.SendInput
 	if err != nil {
 		return domain.SendResult{}, err
 	}
-	row.Subject, row.BodyText, row.BodyHTML, row.FilePath = msg.subject, msg.text, msg.html, msg.filePath
+	row.Subject, row.BodyText, row.BodyHTML, row.DocumentID = msg.subject, msg.text, msg.html, msg.documentID
 	row.Provider = a.providerFor(in.Channel)
 
 	if existing.ID == "" {
@@ -277,7 +276,7 @@ type rendered struct {
 	subject, text, html, sms string
 	pdf                      []byte
 	pdfName                  string
-	filePath                 string
+	documentID               string // the stored PDF
 	recipient                []string
 }
 
@@ -300,27 +299,35 @@ func (a *ChannelActivities) render(ctx context.Context, in domain.SendInput, d s
 			r.subject, r.text, r.html = "", m.SMS, ""
 		}
 		if in.Channel == domain.ChannelEmail && in.Attach {
-			pdf, err := a.letterPDF(ctx, "statement", d, inv, a.balance(in, inv), link)
+			r.pdfName = attachmentName(lang, inv.Number)
+			doc, pdf, err := a.docs.Keep(ctx, documents.New{Key: "statements/" + id + ".pdf", Kind: store.DocStatement,
+				ContentType: "application/pdf", Filename: r.pdfName, DebtorID: d.ID, InvoiceID: inv.ID},
+				func() ([]byte, error) { return a.letterPDF(ctx, "statement", d, inv, a.balance(in, inv), link) })
 			if err != nil {
-				return rendered{}, err
+				return rendered{}, fmt.Errorf("keep statement of interaction %s: %w", id, err)
 			}
-			r.pdf, r.pdfName = pdf, attachmentName(lang, inv.Number)
-			r.filePath = filepath.Join(a.cfg.OutboxDir, "email", id+"-"+r.pdfName)
+			r.pdf, r.documentID = pdf, doc.ID
 		}
 		return r, nil
 	default:
-		pdf, err := a.letterPDF(ctx, in.Template, d, inv, a.balance(in, inv), link)
+		// The letter is stored before it is posted: it is the proof of
+		// what was sent, and a retry posts the same bytes.
+		doc, pdf, err := a.docs.Keep(ctx, documents.New{Key: "letters/" + id + ".pdf", Kind: store.DocLetter,
+			ContentType: "application/pdf", Filename: letterFilename(in.Template, inv.Number), DebtorID: d.ID, InvoiceID: inv.ID},
+			func() ([]byte, error) { return a.letterPDF(ctx, in.Template, d, inv, a.balance(in, inv), link) })
 		if err != nil {
-			return rendered{}, err
+			return rendered{}, fmt.Errorf("keep letter of interaction %s: %w", id, err)
 		}
-		// A copy of every letter is kept: it is the proof of what was sent.
-		path := filepath.Join(a.cfg.OutboxDir, "archive", id+".pdf")
-		if err := postal.WriteFile(path, pdf); err != nil {
-			return rendered{}, err
-		}
-		return rendered{subject: a.letterSubject(in.Template, data), pdf: pdf, filePath: path,
+		return rendered{subject: a.letterSubject(in.Template, data), pdf: pdf, documentID: doc.ID,
 			recipient: debtorAddress(d).PostalLines()}, nil
 	}
+}
+
+func letterFilename(template, number string) string {
+	if template == "" {
+		template = "letter"
+	}
+	return postalSafe(template) + "-" + postalSafe(number) + ".pdf"
 }
 
 func attachmentName(lang, number string) string {
@@ -350,7 +357,7 @@ func (a *ChannelActivities) deliver(ctx context.Context, in domain.SendInput, id
 		if m.pdf != nil {
 			e.Attachments = []channels.Attachment{{Filename: m.pdfName, ContentType: "application/pdf", Content: m.pdf}}
 		}
-		return a.sendEmail(ctx, id, e)
+		return a.sendEmail(ctx, e)
 	case domain.ChannelSMS:
 		s := channels.SMS{To: d.Phone, Body: m.sms, Reference: id}
 		if a.cfg.PublicBaseURL != "" {
@@ -361,28 +368,14 @@ func (a *ChannelActivities) deliver(ctx context.Context, in domain.SendInput, id
 	default:
 		posted, err := a.poster.Post(ctx, channels.Letter{Reference: id, Registered: ch == domain.ChannelRegisteredLetter,
 			Recipient: m.recipient, PDF: m.pdf})
-		path := posted.FilePath
-		if path == "" {
-			path = m.filePath
-		}
 		return store.SentInteraction{Provider: a.poster.Provider(), ProviderMessageID: posted.ID,
-			TrackingNumber: posted.TrackingNumber, FilePath: path}, err
+			TrackingNumber: posted.TrackingNumber, FilePath: posted.FilePath}, err
 	}
 }
 
-func (a *ChannelActivities) sendEmail(ctx context.Context, id string, e channels.Email) (store.SentInteraction, error) {
+func (a *ChannelActivities) sendEmail(ctx context.Context, e channels.Email) (store.SentInteraction, error) {
 	msgID, err := a.mailer.SendEmail(ctx, e)
-	out := store.SentInteraction{Provider: a.mailer.Provider(), ProviderMessageID: msgID}
-	if err == nil && len(e.Attachments) > 0 {
-		// Keep the attachment as sent, beside the outbox's copy of the mail.
-		path := filepath.Join(a.cfg.OutboxDir, "email", id+"-"+e.Attachments[0].Filename)
-		if werr := postal.WriteFile(path, e.Attachments[0].Content); werr != nil {
-			a.logger.Warn("could not keep a copy of the attachment", "interaction_id", id, "error", werr)
-		} else {
-			out.FilePath = path
-		}
-	}
-	return out, err
+	return store.SentInteraction{Provider: a.mailer.Provider(), ProviderMessageID: msgID}, err
 }
 
 // balance is what the message claims: the workflow's balance (which

@@ -186,6 +186,7 @@ func TestIntegrationReadinessFollowsTheDatabaseAndSIGTERMStops(t *testing.T) {
 				"TEMPORAL_ADDRESS=" + dev.FrontendHostPort(),
 				"HTTP_ADDR=" + addr,
 				"OUTBOX_DIR=" + t.TempDir(),
+				"DOCUMENTS_URL=file://" + filepath.ToSlash(t.TempDir()),
 			}
 			var logs bytes.Buffer
 			cmd.Stderr = &logs

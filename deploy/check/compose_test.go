@@ -44,7 +44,7 @@ func TestComposeFileIsComplete(t *testing.T) {
 	if problems := ComposeProblems(p); len(problems) > 0 {
 		t.Fatalf("docker-compose.yml:\n  %s", strings.Join(problems, "\n  "))
 	}
-	want := []string{"api", "demo", "disputes", "events", "migrate", "payments", "portal", "postgres",
+	want := []string{"api", "demo", "disputes", "events", "migrate", "minio", "minio-setup", "payments", "portal", "postgres",
 		"temporal", "temporal-schema", "temporal-setup", "temporal-ui", "worker"}
 	if got := slices.Sorted(maps.Keys(allServices(p))); !slices.Equal(got, want) {
 		t.Fatalf("services %v, want %v", got, want)

@@ -454,6 +454,8 @@ func TestChartRefusesBadValues(t *testing.T) {
 		set        []string
 	}{
 		{"no database", "database.url is empty", []string{"--set", "database.url="}},
+		{"no documents bucket", "at '/documents/url'", []string{"--set", "documents.url="}},
+		{"documents bucket not S3", "at '/documents/url'", []string{"--set", "documents.url=http://minio:9000/docs"}},
 		{"ingress without hosts", "no ingress.hosts entry", []string{"--set", "ingress.enabled=true"}},
 		{"ingress to disabled service", "services.disputes.enabled is false", []string{"--set", "ingress.enabled=true", "--set", "ingress.hosts.disputes=d.example.com", "--set", "services.disputes.enabled=false"}},
 		// values.schema.json: a misspelt or mistyped value fails instead of

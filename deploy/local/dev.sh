@@ -5,10 +5,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 : "${DATABASE_URL:?DATABASE_URL must be set (make dev sets it)}"
-mkdir -p .dev/logs .dev/outbox
+mkdir -p .dev/logs .dev/outbox .dev/documents
 
 export TEMPORAL_ADDRESS="${TEMPORAL_ADDRESS:-127.0.0.1:7233}"
 export OUTBOX_DIR="${OUTBOX_DIR:-$PWD/.dev/outbox}"
+# Letters, notices, statements and agency packs, kept as proof (SHA-256 in Postgres).
+export DOCUMENTS_URL="${DOCUMENTS_URL:-file://$PWD/.dev/documents}"
 export RELANCE_DEV=true
 # The demo policy's rungs are seconds apart: the weekly contact cap and the
 # business-day calendar would hold it back, so the dev run turns them off.
@@ -70,7 +72,7 @@ bin/migrate -demo
 
 cat <<MSG
 
-Relance is running (logs in .dev/logs/, messages in .dev/outbox/):
+Relance is running (logs in .dev/logs/, messages in .dev/outbox/, documents in .dev/documents/):
   Temporal UI      http://localhost:8233   (cases: WorkflowId STARTS_WITH "invoice:")
   Collector API    http://localhost:8080/v1   (OpenAPI: /v1/openapi.yaml; demo tokens in .dev/demo-tokens.txt)
   Payments hooks   http://localhost:8081

@@ -31,6 +31,10 @@ func (e *Env) fail(name, format string, args ...any) {
 	e.errs = append(e.errs, fmt.Errorf("config: %s %s", name, fmt.Sprintf(format, args...)))
 }
 
+// Fail records a problem with a setting that a caller checked itself
+// (opening what it names, for instance).
+func (e *Env) Fail(name, format string, args ...any) { e.fail(name, format, args...) }
+
 func (e *Env) raw(name string) (string, bool) {
 	v, ok := e.lookup(name)
 	v = strings.TrimSpace(v)

@@ -27,6 +27,9 @@ type Process struct {
 	Store    *store.Store
 	Temporal client.Client
 	Registry *prometheus.Registry
+	// Checks are readiness checks of the service's own dependencies (its
+	// documents bucket), beside Postgres and Temporal.
+	Checks []service.Check
 }
 
 // Open connects the store and the Temporal client; neither waits for its
@@ -67,10 +70,10 @@ func (p *Process) Serve(ctx context.Context, handler http.Handler) error {
 	p.Store.MigrateInBackground(ctx, p.Logger)
 	srv := &service.Server{
 		Name: p.Name, Addr: p.Common.HTTPAddr, Logger: p.Logger, Registry: p.Registry, Handler: handler,
-		Checks: []service.Check{
+		Checks: append([]service.Check{
 			{Name: "postgres", Fn: p.Store.Ready},
 			{Name: "temporal", Fn: temporalx.CheckHealth(p.Temporal)},
-		},
+		}, p.Checks...),
 	}
 	return srv.Run(ctx)
 }

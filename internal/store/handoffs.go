@@ -68,6 +68,15 @@ func MarkHandoffSent(ctx context.Context, q Querier, id, reference, filePath str
 	return nil
 }
 
+// SetHandoffDocument links the stored PDF of a handoff's pack.
+func SetHandoffDocument(ctx context.Context, q Querier, id, documentID string) error {
+	_, err := q.Exec(ctx, `UPDATE agency_handoffs SET document_id = $2 WHERE id = $1`, id, documentID)
+	if err != nil {
+		return fmt.Errorf("link handoff %s to document %s: %w", id, documentID, err)
+	}
+	return nil
+}
+
 // PaymentLine is a payment allocated to an invoice, for statements and packs.
 type PaymentLine struct {
 	PaymentID   string    `json:"payment_id"`

@@ -13,31 +13,34 @@ import (
 // delivery status. Its IdempotencyKey is written before the provider is
 // called, so a retried send finds it instead of sending again.
 type Interaction struct {
-	ID                string     `json:"id"`
-	IdempotencyKey    string     `json:"idempotency_key"`
-	InvoiceID         string     `json:"invoice_id"`
-	DebtorID          string     `json:"debtor_id"`
-	Channel           string     `json:"channel"`
-	Direction         string     `json:"direction"`
-	Rung              string     `json:"rung"`
-	Template          string     `json:"template"`
-	Language          string     `json:"language"`
-	Provider          string     `json:"provider"`
-	ProviderMessageID string     `json:"provider_message_id"`
-	Status            string     `json:"status"`
-	AmountCents       int64      `json:"amount_cents"`
-	Currency          string     `json:"currency"`
-	Subject           string     `json:"subject"`
-	BodyText          string     `json:"body_text"`
-	BodyHTML          string     `json:"body_html"`
-	FilePath          string     `json:"file_path"`
-	TrackingNumber    string     `json:"tracking_number"`
-	DepositProof      string     `json:"deposit_proof"`
-	AcknowledgedAt    *time.Time `json:"acknowledged_at,omitempty"`
-	Error             string     `json:"error"`
-	CreatedAt         time.Time  `json:"created_at"`
-	SentAt            *time.Time `json:"sent_at,omitempty"`
-	UpdatedAt         time.Time  `json:"updated_at"`
+	ID                string `json:"id"`
+	IdempotencyKey    string `json:"idempotency_key"`
+	InvoiceID         string `json:"invoice_id"`
+	DebtorID          string `json:"debtor_id"`
+	Channel           string `json:"channel"`
+	Direction         string `json:"direction"`
+	Rung              string `json:"rung"`
+	Template          string `json:"template"`
+	Language          string `json:"language"`
+	Provider          string `json:"provider"`
+	ProviderMessageID string `json:"provider_message_id"`
+	Status            string `json:"status"`
+	AmountCents       int64  `json:"amount_cents"`
+	Currency          string `json:"currency"`
+	Subject           string `json:"subject"`
+	BodyText          string `json:"body_text"`
+	BodyHTML          string `json:"body_html"`
+	FilePath          string `json:"file_path"`
+	// DocumentID is the stored document the message carried (a letter, a
+	// statement); "" for none.
+	DocumentID     string     `json:"document_id,omitempty"`
+	TrackingNumber string     `json:"tracking_number"`
+	DepositProof   string     `json:"deposit_proof"`
+	AcknowledgedAt *time.Time `json:"acknowledged_at,omitempty"`
+	Error          string     `json:"error"`
+	CreatedAt      time.Time  `json:"created_at"`
+	SentAt         *time.Time `json:"sent_at,omitempty"`
+	UpdatedAt      time.Time  `json:"updated_at"`
 }
 
 // Interaction statuses written by the channels and the delivery feedback.
@@ -58,14 +61,14 @@ const (
 
 const interactionColumns = `id, idempotency_key, invoice_id, debtor_id, channel, direction, rung, template, language,
 	provider, provider_message_id, status, amount_cents, currency, subject, body_text, body_html, file_path,
-	tracking_number, deposit_proof, acknowledged_at, error, created_at, sent_at, updated_at`
+	tracking_number, deposit_proof, acknowledged_at, error, created_at, sent_at, updated_at, coalesce(document_id, '')`
 
 func scanInteraction(row pgx.Row) (Interaction, error) {
 	var i Interaction
 	err := row.Scan(&i.ID, &i.IdempotencyKey, &i.InvoiceID, &i.DebtorID, &i.Channel, &i.Direction, &i.Rung,
 		&i.Template, &i.Language, &i.Provider, &i.ProviderMessageID, &i.Status, &i.AmountCents, &i.Currency,
 		&i.Subject, &i.BodyText, &i.BodyHTML, &i.FilePath, &i.TrackingNumber, &i.DepositProof, &i.AcknowledgedAt,
-		&i.Error, &i.CreatedAt, &i.SentAt, &i.UpdatedAt)
+		&i.Error, &i.CreatedAt, &i.SentAt, &i.UpdatedAt, &i.DocumentID)
 	return i, err
 }
 
@@ -82,12 +85,12 @@ func ClaimInteraction(ctx context.Context, q Querier, i Interaction) (out Intera
 	}
 	row := q.QueryRow(ctx, `
 		INSERT INTO interactions (id, idempotency_key, invoice_id, debtor_id, channel, direction, rung, template,
-			language, provider, status, amount_cents, currency, subject, body_text, body_html, file_path, error)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+			language, provider, status, amount_cents, currency, subject, body_text, body_html, file_path, error, document_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, NULLIF($19, ''))
 		ON CONFLICT (idempotency_key) DO NOTHING
 		RETURNING `+interactionColumns,
 		i.ID, i.IdempotencyKey, i.InvoiceID, i.DebtorID, i.Channel, i.Direction, i.Rung, i.Template, i.Language,
-		i.Provider, i.Status, i.AmountCents, i.Currency, i.Subject, i.BodyText, i.BodyHTML, i.FilePath, i.Error)
+		i.Provider, i.Status, i.AmountCents, i.Currency, i.Subject, i.BodyText, i.BodyHTML, i.FilePath, i.Error, i.DocumentID)
 	out, err = scanInteraction(row)
 	if err == nil {
 		return out, true, nil

@@ -20,6 +20,8 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/testsuite"
 
+	"github.com/relance/relance/internal/blobstore"
+	"github.com/relance/relance/internal/documents"
 	"github.com/relance/relance/internal/store"
 	"github.com/relance/relance/internal/temporalx"
 )
@@ -191,4 +193,17 @@ func (d *Temporal) Stop() {
 	if d.server != nil {
 		_ = d.server.Stop()
 	}
+}
+
+// Documents returns a document archive on st whose bucket is a folder of
+// the test, and that folder.
+func Documents(t testing.TB, st *store.Store) (*documents.Archive, string) {
+	t.Helper()
+	dir := t.TempDir()
+	b, err := blobstore.Open(context.Background(), "file://"+filepath.ToSlash(dir))
+	if err != nil {
+		t.Fatalf("documents bucket: %v", err)
+	}
+	t.Cleanup(func() { b.Close() })
+	return &documents.Archive{Bucket: b, DB: st.Pool}, dir
 }

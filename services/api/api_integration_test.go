@@ -13,8 +13,6 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -22,6 +20,7 @@ import (
 	"time"
 
 	"github.com/relance/relance/internal/caseclient"
+	"github.com/relance/relance/internal/documents"
 	"github.com/relance/relance/internal/domain"
 	"github.com/relance/relance/internal/intake"
 	"github.com/relance/relance/internal/store"
@@ -93,6 +92,9 @@ type harness struct {
 	st    *store.Store
 	cases *fakeCases
 	h     http.Handler
+	docs  *documents.Archive
+	// docsDir is the documents bucket's folder.
+	docsDir string
 	// tokens by name: manager, service, alice (collector c-alice), bob (collector c-bob)
 	tok map[string]string
 }
@@ -102,11 +104,12 @@ func newHarness(t *testing.T) *harness {
 	st := testenv.Postgres(t)
 	fc := &fakeCases{st: st}
 	now := func() time.Time { return testNow }
+	docs, docsDir := testenv.Documents(t, st)
 	api := &API{
 		Store: st, Cases: fc, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: now,
-		Intake: &intake.Importer{Store: st, Cases: fc},
+		Intake: &intake.Importer{Store: st, Cases: fc}, Documents: docs,
 	}
-	hs := &harness{t: t, st: st, cases: fc, h: api.Handler(), tok: map[string]string{}}
+	hs := &harness{t: t, st: st, cases: fc, h: api.Handler(), tok: map[string]string{}, docs: docs, docsDir: docsDir}
 	ctx := context.Background()
 	for _, c := range []store.Collector{{ID: "c-alice", Name: "Alice", Active: true}, {ID: "c-bob", Name: "Bob", Active: true}} {
 		if err := store.UpsertCollector(ctx, st.Pool, c); err != nil {
@@ -525,15 +528,17 @@ func TestIntegrationDebtor360(t *testing.T) {
 	inv := hs.importInvoice(invoice("F-1", "d-alice", "2026-02-01", 500_00)).InvoiceID
 	hs.importInvoice(invoice("F-2", "d-alice", "2026-05-01", 100_00))
 	ctx := context.Background()
-	pdf := filepath.Join(t.TempDir(), "letter.pdf")
-	if err := os.WriteFile(pdf, []byte("%PDF-1.4 lettre de relance"), 0o600); err != nil {
+	letter, err := hs.docs.Save(ctx, documents.New{Key: "letters/int-letter.pdf", Kind: store.DocLetter,
+		ContentType: "application/pdf", Filename: "reminder-F-1.pdf", DebtorID: "d-alice", InvoiceID: inv},
+		[]byte("%PDF-1.4 lettre de relance"))
+	if err != nil {
 		t.Fatal(err)
 	}
 	for _, sql := range []string{
 		`INSERT INTO interactions (id, idempotency_key, invoice_id, debtor_id, channel, status, subject, body_text, sent_at)
 			VALUES ('int-mail', 'k1', '` + inv + `', 'd-alice', 'email', 'delivered', 'Relance F-1', 'Bonjour', '2026-02-05T09:00:00Z')`,
-		`INSERT INTO interactions (id, idempotency_key, invoice_id, debtor_id, channel, status, file_path, sent_at)
-			VALUES ('int-letter', 'k2', '` + inv + `', 'd-alice', 'letter', 'sent', '` + pdf + `', '2026-02-12T09:00:00Z')`,
+		`INSERT INTO interactions (id, idempotency_key, invoice_id, debtor_id, channel, status, document_id, sent_at)
+			VALUES ('int-letter', 'k2', '` + inv + `', 'd-alice', 'letter', 'sent', '` + letter.ID + `', '2026-02-12T09:00:00Z')`,
 		`INSERT INTO case_events (event_key, invoice_id, debtor_id, kind, message, occurred_at)
 			VALUES ('e1', '` + inv + `', 'd-alice', 'step_done', 'call task created', '2026-02-02T09:00:00Z')`,
 		`INSERT INTO payments (id, debtor_id, provider, amount_cents, currency, received_at) VALUES ('pay1', 'd-alice', 'manual', 10000, 'EUR', '2026-02-20T10:00:00Z')`,
@@ -558,12 +563,16 @@ func TestIntegrationDebtor360(t *testing.T) {
 		t.Errorf("payments %+v disputes %+v", v.Payments, v.Disputes)
 	}
 	if len(v.Timeline) != 3 || v.Timeline[0].Type != "event" || v.Timeline[1].Interaction.Subject != "Relance F-1" ||
-		v.Timeline[2].Interaction.FileURL != "/v1/interactions/int-letter/file" {
+		v.Timeline[2].Interaction.FileURL != "/v1/documents/"+letter.ID {
 		t.Fatalf("timeline = %+v", v.Timeline)
 	}
 	r := hs.expect(hs.do("alice", "GET", v.Timeline[2].Interaction.FileURL, nil), http.StatusOK)
 	if !strings.HasPrefix(r.Body.String(), "%PDF") {
 		t.Errorf("file body %q", r.Body.String())
+	}
+	r = hs.expect(hs.do("alice", "GET", "/v1/interactions/int-letter/file", nil), http.StatusOK)
+	if r.Body.String() != "%PDF-1.4 lettre de relance" {
+		t.Errorf("interaction file body %q", r.Body.String())
 	}
 	hs.expect(hs.do("bob", "GET", "/v1/interactions/int-letter/file", nil), http.StatusNotFound)
 	hs.expect(hs.do("alice", "GET", "/v1/interactions/int-mail/file", nil), http.StatusNotFound)

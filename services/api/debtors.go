@@ -3,8 +3,6 @@ package main
 import (
 	"errors"
 	"net/http"
-	"os"
-	"path/filepath"
 	"slices"
 	"time"
 
@@ -102,6 +100,7 @@ type InteractionView struct {
 	Subject        string     `json:"subject,omitempty"`
 	BodyText       string     `json:"body_text,omitempty"`
 	BodyHTML       string     `json:"body_html,omitempty"`
+	DocumentID     string     `json:"document_id,omitempty"`
 	FileURL        string     `json:"file_url,omitempty"`
 	TrackingNumber string     `json:"tracking_number,omitempty"`
 	AcknowledgedAt *time.Time `json:"acknowledged_at,omitempty"`
@@ -118,8 +117,8 @@ func interactionView(i store.Interaction) InteractionView {
 		BodyHTML: i.BodyHTML, TrackingNumber: i.TrackingNumber, AcknowledgedAt: i.AcknowledgedAt, Error: i.Error,
 		CreatedAt: i.CreatedAt, SentAt: i.SentAt,
 	}
-	if i.FilePath != "" {
-		v.FileURL = "/v1/interactions/" + i.ID + "/file"
+	if i.DocumentID != "" {
+		v.DocumentID, v.FileURL = i.DocumentID, documentURL(i.DocumentID)
 	}
 	return v
 }
@@ -236,7 +235,8 @@ func (a *API) debtor360(c *gin.Context) {
 	c.JSON(http.StatusOK, v)
 }
 
-// interactionFile serves the PDF (or other file) of a letter.
+// interactionFile serves the stored document (letter PDF, statement,
+// agency pack) of an interaction.
 func (a *API) interactionFile(c *gin.Context) {
 	in, err := store.GetInteraction(c.Request.Context(), a.Store.Pool, c.Param("id"))
 	if errors.Is(err, store.ErrNotFound) {
@@ -247,17 +247,12 @@ func (a *API) interactionFile(c *gin.Context) {
 		a.fail(c, err)
 		return
 	}
-	if _, ok := a.debtorInScope(c, in.DebtorID); !ok {
+	if _, _, ok := a.invoiceInScopeAs(c, in.InvoiceID, "interaction"); !ok {
 		return
 	}
-	if in.FilePath == "" {
+	if in.DocumentID == "" {
 		notFound(c, "file of this interaction")
 		return
 	}
-	if _, err := os.Stat(in.FilePath); err != nil {
-		a.Logger.Error("interaction file missing", "interaction", in.ID, "err", err)
-		notFound(c, "file of this interaction")
-		return
-	}
-	c.FileAttachment(in.FilePath, filepath.Base(in.FilePath))
+	a.serveDocument(c, in.DocumentID)
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/relance/relance/internal/analytics"
 	"github.com/relance/relance/internal/config"
+	"github.com/relance/relance/internal/documents"
 	"github.com/relance/relance/internal/intake"
 	"github.com/relance/relance/internal/outhook"
 	"github.com/relance/relance/internal/process"
@@ -54,18 +55,25 @@ func run() error {
 	}
 	ctx, stop := service.SignalContext()
 	defer stop()
+	bucket := documents.OpenBucket(ctx, env)
+	if err := env.Err(); err != nil {
+		return err
+	}
+	defer bucket.Close()
 	p, err := process.Open(ctx, "api", common)
 	if err != nil {
 		return err
 	}
 	defer p.Close()
+	p.Checks = append(p.Checks, service.Check{Name: "documents", Fn: bucket.Ready})
 	cases := p.Cases()
 	api := &API{
-		Store:   p.Store,
-		Cases:   cases,
-		Intake:  &intake.Importer{Store: p.Store, Cases: cases},
-		Logger:  p.Logger,
-		Metrics: NewMetrics(p.Registry),
+		Store:     p.Store,
+		Cases:     cases,
+		Intake:    &intake.Importer{Store: p.Store, Cases: cases},
+		Logger:    p.Logger,
+		Metrics:   NewMetrics(p.Registry),
+		Documents: &documents.Archive{Bucket: bucket, DB: p.Store.Pool},
 
 		ScoreBlockBelow: blockBelow,
 	}

@@ -19,6 +19,7 @@ import (
 	"go.temporal.io/api/serviceerror"
 
 	"github.com/relance/relance/internal/caseclient"
+	"github.com/relance/relance/internal/documents"
 	"github.com/relance/relance/internal/domain"
 	"github.com/relance/relance/internal/httpx"
 	"github.com/relance/relance/internal/intake"
@@ -48,6 +49,8 @@ type API struct {
 	// ScoreBlockBelow is the payment-behaviour score under which a debtor's
 	// order-block signal is raised (analytics.DefaultBlockBelow when 0).
 	ScoreBlockBelow int
+	// Documents serves stored documents (letters, packs, statements).
+	Documents *documents.Archive
 
 	// tokens checks bearer tokens; Handler makes it.
 	tokens *tokenauth.Verifier
@@ -106,6 +109,7 @@ func (a *API) Handler() *gin.Engine {
 	v1.GET("/debtors/:id/360", allow(everyone...), a.debtor360)
 	v1.GET("/debtors/:id/score", allow(everyone...), a.debtorScore)
 	v1.GET("/interactions/:id/file", allow(everyone...), a.interactionFile)
+	v1.GET("/documents/:id", allow(everyone...), a.getDocument)
 
 	v1.POST("/invoices", allow(intakeRoles...), a.createInvoice)
 	v1.POST(`/invoices\:bulk`, allow(intakeRoles...), a.bulkInvoices)
@@ -115,6 +119,7 @@ func (a *API) Handler() *gin.Engine {
 
 	v1.GET("/cases", allow(everyone...), a.listCases)
 	v1.GET("/cases/:id", allow(everyone...), a.getCase)
+	v1.GET("/cases/:id/documents", allow(everyone...), a.caseDocuments)
 	v1.POST("/cases/:id/promise", allow(workers...), a.promise)
 	v1.POST("/cases/:id/plan", allow(workers...), a.plan)
 	v1.POST("/cases/:id/hold", allow(workers...), a.hold)
@@ -375,9 +380,15 @@ func derivedID(prefix string, parts ...string) string {
 // debtorInScope loads a debtor the caller may see; it answers 404 for a
 // debtor outside a collector's portfolio, so existence does not leak.
 func (a *API) debtorInScope(c *gin.Context, debtorID string) (store.Debtor, bool) {
+	return a.debtorInScopeAs(c, debtorID, "debtor")
+}
+
+// debtorInScopeAs is debtorInScope for something of the debtor's (a
+// document): the refusal names that thing, exactly as when it does not exist.
+func (a *API) debtorInScopeAs(c *gin.Context, debtorID, what string) (store.Debtor, bool) {
 	d, err := store.GetDebtor(c.Request.Context(), a.Store.Pool, debtorID)
 	if errors.Is(err, store.ErrNotFound) {
-		notFound(c, "debtor")
+		notFound(c, what)
 		return d, false
 	}
 	if err != nil {
@@ -385,7 +396,7 @@ func (a *API) debtorInScope(c *gin.Context, debtorID string) (store.Debtor, bool
 		return d, false
 	}
 	if !maysee(c, d) {
-		notFound(c, "debtor")
+		notFound(c, what)
 		return d, false
 	}
 	return d, true
@@ -398,9 +409,15 @@ func maysee(c *gin.Context, d store.Debtor) bool {
 
 // invoiceInScope loads an invoice and its debtor if the caller may see them.
 func (a *API) invoiceInScope(c *gin.Context, invoiceID string) (store.Invoice, store.Debtor, bool) {
+	return a.invoiceInScopeAs(c, invoiceID, "invoice")
+}
+
+// invoiceInScopeAs is invoiceInScope for something of the invoice's case
+// (a document): the refusal names that thing, exactly as when it does not exist.
+func (a *API) invoiceInScopeAs(c *gin.Context, invoiceID, what string) (store.Invoice, store.Debtor, bool) {
 	inv, err := store.GetInvoice(c.Request.Context(), a.Store.Pool, invoiceID)
 	if errors.Is(err, store.ErrNotFound) {
-		notFound(c, "invoice")
+		notFound(c, what)
 		return inv, store.Debtor{}, false
 	}
 	if err != nil {
@@ -413,7 +430,7 @@ func (a *API) invoiceInScope(c *gin.Context, invoiceID string) (store.Invoice, s
 		return inv, d, false
 	}
 	if !maysee(c, d) {
-		notFound(c, "invoice")
+		notFound(c, what)
 		return inv, d, false
 	}
 	return inv, d, true

@@ -15,6 +15,7 @@ import (
 	"github.com/relance/relance/activities"
 	"github.com/relance/relance/internal/caseworker"
 	"github.com/relance/relance/internal/config"
+	"github.com/relance/relance/internal/documents"
 	"github.com/relance/relance/internal/domain"
 	"github.com/relance/relance/internal/process"
 	"github.com/relance/relance/internal/reconcile"
@@ -71,7 +72,14 @@ func run() error {
 	}
 	defer p.Close()
 	logger := p.Logger
-	channels, err := activities.NewChannelActivities(env, p.Store, logger)
+	bucket := documents.OpenBucket(ctx, env)
+	if err := env.Err(); err != nil {
+		return err
+	}
+	defer bucket.Close()
+	p.Checks = append(p.Checks, service.Check{Name: "documents", Fn: bucket.Ready})
+	docs := &documents.Archive{Bucket: bucket, DB: p.Store.Pool}
+	channels, err := activities.NewChannelActivities(env, p.Store, docs, logger)
 	if err != nil {
 		return err
 	}

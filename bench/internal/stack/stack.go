@@ -92,6 +92,8 @@ func (s *Stack) Process(name, dbURL string, extra ...string) (*proc.Process, err
 			"TEMPORAL_ADDRESS=" + s.Env.TemporalAddr,
 			"TEMPORAL_NAMESPACE=default",
 			"LOG_LEVEL=warn",
+			// One documents folder for every process, as one bucket in production.
+			"DOCUMENTS_URL=file://" + filepath.ToSlash(filepath.Join(s.Env.Dir, "documents")) + "?create_dir=true",
 		}, extra...),
 	}, nil
 }

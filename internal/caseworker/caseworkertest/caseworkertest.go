@@ -1,6 +1,6 @@
 // Package caseworkertest runs the real collection workflow and activities
 // for end-to-end tests: one worker on its own task queue, the channels on
-// their outbox in a temporary folder, so nothing leaves the machine and
+// their outbox in a temporary folder and documents in another, so nothing leaves the machine and
 // nothing is written into the source tree.
 package caseworkertest
 
@@ -17,6 +17,7 @@ import (
 	"github.com/relance/relance/internal/config"
 	"github.com/relance/relance/internal/domain"
 	"github.com/relance/relance/internal/store"
+	"github.com/relance/relance/internal/testenv"
 )
 
 // Start runs a worker on queue until the test ends and returns a case
@@ -39,13 +40,14 @@ func StartWithEnv(t testing.TB, tc client.Client, st *store.Store, queue string,
 	t.Helper()
 	outbox := t.TempDir()
 	logger := slog.New(slog.DiscardHandler)
+	docs, _ := testenv.Documents(t, st)
 	channels, err := activities.NewChannelActivities(config.NewEnv(func(name string) (string, bool) {
 		if name == "OUTBOX_DIR" {
 			return outbox, true
 		}
 		v, ok := env[name]
 		return v, ok
-	}), st, logger)
+	}), st, docs, logger)
 	if err != nil {
 		t.Fatalf("channels on the outbox: %v", err)
 	}
