@@ -393,6 +393,14 @@ func TestValidatorsRejectBadInputAndChangeNothing(t *testing.T) {
 		{"unknown task", domain.UpdateCompleteTask, "task_id", domain.TaskCompletion{TaskID: "nope", Outcome: domain.OutcomeReached}},
 		{"credit above balance", domain.UpdateCredit, "amount_cents", domain.CreditUpdate{ID: "c", AmountCents: 999999}},
 		{"resume not held", domain.UpdateResume, "", domain.ReasonUpdate{Reason: "x"}},
+		{"1 MB hold reason", domain.UpdateHold, "reason", domain.HoldUpdate{Reason: strings.Repeat("x", 1<<20)}},
+		{"hold for ten years", domain.UpdateHold, "until", domain.HoldUpdate{Reason: "x", Until: due.Add(day(3660))}},
+		{"1 MB write-off reason", domain.UpdateWriteOff, "reason", domain.ReasonUpdate{Reason: strings.Repeat("x", 1<<20)}},
+		{"promise in year 9999", domain.UpdatePromise, "date", domain.PromiseUpdate{ID: "pr", AmountCents: 10, Date: time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)}},
+		{"promise past the policy's horizon", domain.UpdatePromise, "date", domain.PromiseUpdate{ID: "pr", AmountCents: 10, Date: due.Add(day(100))}},
+		{"long dispute reason", domain.UpdateOpenDispute, "reason", domain.DisputeUpdate{ID: "d", Reason: strings.Repeat("é", domain.MaxReasonLen)}},
+		{"long payment ID", domain.UpdatePayment, "id", pay(strings.Repeat("p", 201), 10)},
+		{"credit note reason", domain.UpdateCredit, "reason", domain.CreditUpdate{ID: "c", AmountCents: 10, Reason: strings.Repeat("x", domain.MaxReasonLen+1)}},
 	}
 	var before, after domain.CaseState
 	got := make([]error, len(cases))

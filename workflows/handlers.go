@@ -19,6 +19,27 @@ func reject(field, reason string) error {
 		temporal.ApplicationErrorOptions{NonRetryable: true, Details: []any{fe}})
 }
 
+// maxIDLen bounds the IDs updates carry (payment, promise, plan, dispute,
+// credit note, collector).
+const maxIDLen = 200
+
+// tooLong refuses a text over max bytes, naming the field: an update's
+// payload and the state it lands in stay far below Temporal's limits.
+func tooLong(field, s string, max int) error {
+	if len(s) > max {
+		return reject(field, fmt.Sprintf("is longer than %d bytes", max))
+	}
+	return nil
+}
+
+// beyond refuses a date further ahead than horizon from now.
+func beyond(ctx workflow.Context, field string, t time.Time, horizon time.Duration) error {
+	if t.After(workflow.Now(ctx).Add(horizon)) {
+		return reject(field, fmt.Sprintf("is more than %d days ahead", int(horizon/(24*time.Hour))))
+	}
+	return nil
+}
+
 func errClosed(status domain.CaseStatus) error {
 	return temporal.NewApplicationErrorWithOptions("case is closed ("+string(status)+")", domain.ErrTypeCaseClosed,
 		temporal.ApplicationErrorOptions{NonRetryable: true})
@@ -148,6 +169,9 @@ func (w *caseWorkflow) validatePayment(_ workflow.Context, p domain.PaymentUpdat
 	if p.ID == "" {
 		return reject("id", "is required")
 	}
+	if err := tooLong("id", p.ID, maxIDLen); err != nil {
+		return err
+	}
 	if p.Currency == "" {
 		return reject("currency", "is required")
 	}
@@ -192,6 +216,9 @@ func (w *caseWorkflow) validatePromise(ctx workflow.Context, p domain.PromiseUpd
 	if p.ID == "" {
 		return reject("id", "is required")
 	}
+	if err := tooLong("id", p.ID, maxIDLen); err != nil {
+		return err
+	}
 	if err := w.validateMoney("amount_cents", p.AmountCents, ""); err != nil {
 		return err
 	}
@@ -200,6 +227,9 @@ func (w *caseWorkflow) validatePromise(ctx workflow.Context, p domain.PromiseUpd
 	}
 	if p.Date.IsZero() || p.Date.Before(startOfDay(workflow.Now(ctx))) {
 		return reject("date", "must not be in the past")
+	}
+	if err := beyond(ctx, "date", p.Date, w.st.Facts.Policy.PromiseMaxAhead()); err != nil {
+		return err
 	}
 	if w.st.Plan != nil {
 		return reject("", "a payment plan is running")
@@ -229,6 +259,9 @@ func (w *caseWorkflow) validatePlan(ctx workflow.Context, p domain.PlanUpdate) e
 	if p.ID == "" {
 		return reject("id", "is required")
 	}
+	if err := tooLong("id", p.ID, maxIDLen); err != nil {
+		return err
+	}
 	if len(p.Installments) == 0 {
 		return reject("installments", "needs at least one installment")
 	}
@@ -241,6 +274,9 @@ func (w *caseWorkflow) validatePlan(ctx workflow.Context, p domain.PlanUpdate) e
 		}
 		if in.DueDate.Before(today) {
 			return reject(field+".due_date", "must not be in the past")
+		}
+		if err := beyond(ctx, field+".due_date", in.DueDate, domain.MaxDateAhead.Std()); err != nil {
+			return err
 		}
 		if i > 0 && !in.DueDate.After(p.Installments[i-1].DueDate) {
 			return reject(field+".due_date", "must come after the previous installment")
@@ -272,8 +308,14 @@ func (w *caseWorkflow) validateDispute(_ workflow.Context, d domain.DisputeUpdat
 	if d.ID == "" {
 		return reject("id", "is required")
 	}
+	if err := tooLong("id", d.ID, maxIDLen); err != nil {
+		return err
+	}
 	if d.AmountCents < 0 {
 		return reject("amount_cents", "must not be negative")
+	}
+	if err := tooLong("reason", d.Reason, domain.MaxReasonLen); err != nil {
+		return err
 	}
 	if slices.ContainsFunc(w.st.Disputes, func(x domain.Dispute) bool { return x.ID == d.ID }) {
 		return nil // delivered again: already open, applying it changes nothing
@@ -354,7 +396,13 @@ func (w *caseWorkflow) validateCredit(_ workflow.Context, c domain.CreditUpdate)
 	if c.ID == "" {
 		return reject("id", "is required")
 	}
+	if err := tooLong("id", c.ID, maxIDLen); err != nil {
+		return err
+	}
 	if err := w.validateMoney("amount_cents", c.AmountCents, ""); err != nil {
+		return err
+	}
+	if err := tooLong("reason", c.Reason, domain.MaxReasonLen); err != nil {
 		return err
 	}
 	if c.AmountCents > w.st.BalanceCents && !w.applied(c.ID) {
@@ -377,10 +425,13 @@ func (w *caseWorkflow) validateHold(ctx workflow.Context, h domain.HoldUpdate) e
 	if h.Reason == "" {
 		return reject("reason", "is required")
 	}
+	if err := tooLong("reason", h.Reason, domain.MaxReasonLen); err != nil {
+		return err
+	}
 	if !h.Until.IsZero() && !h.Until.After(workflow.Now(ctx)) {
 		return reject("until", "must be in the future")
 	}
-	return nil
+	return beyond(ctx, "until", h.Until, domain.MaxDateAhead.Std())
 }
 
 func (w *caseWorkflow) applyHold(ctx workflow.Context, h domain.HoldUpdate) {
@@ -388,7 +439,10 @@ func (w *caseWorkflow) applyHold(ctx workflow.Context, h domain.HoldUpdate) {
 	w.note(ctx, "hold", "case put on hold: "+h.Reason, map[string]any{"until": h.Until})
 }
 
-func (w *caseWorkflow) validateResume(_ workflow.Context, _ domain.ReasonUpdate) error {
+func (w *caseWorkflow) validateResume(_ workflow.Context, r domain.ReasonUpdate) error {
+	if err := tooLong("reason", r.Reason, domain.MaxReasonLen); err != nil {
+		return err
+	}
 	if !w.st.Held {
 		return reject("", "the case is not on hold")
 	}
@@ -404,7 +458,7 @@ func validateReason(_ workflow.Context, r domain.ReasonUpdate) error {
 	if r.Reason == "" {
 		return reject("reason", "is required")
 	}
-	return nil
+	return tooLong("reason", r.Reason, domain.MaxReasonLen)
 }
 
 func (w *caseWorkflow) applyEnd(status domain.CaseStatus, kind string) func(workflow.Context, domain.ReasonUpdate) {
@@ -418,6 +472,9 @@ func (w *caseWorkflow) applyEnd(status domain.CaseStatus, kind string) func(work
 // --- call task outcome ---
 
 func (w *caseWorkflow) validateTask(ctx workflow.Context, c domain.TaskCompletion) error {
+	if err := tooLong("note", c.Note, domain.MaxNoteLen); err != nil {
+		return err
+	}
 	if c.TaskID == "" || c.TaskID != w.st.OpenTaskID {
 		return reject("task_id", "is not the case's open call task")
 	}
@@ -427,6 +484,7 @@ func (w *caseWorkflow) validateTask(ctx workflow.Context, c domain.TaskCompletio
 		if !c.CallbackAt.After(workflow.Now(ctx)) {
 			return reject("callback_at", "must be in the future")
 		}
+		return beyond(ctx, "callback_at", c.CallbackAt, domain.MaxDateAhead.Std())
 	case domain.OutcomePromise:
 		if c.Promise == nil {
 			return reject("promise", "is required for the outcome promise")
@@ -476,6 +534,9 @@ func (w *caseWorkflow) applyTask(ctx workflow.Context, c domain.TaskCompletion) 
 func (w *caseWorkflow) validateReassign(_ workflow.Context, r domain.ReassignUpdate) error {
 	if r.CollectorID == "" {
 		return reject("collector_id", "is required")
+	}
+	if err := tooLong("collector_id", r.CollectorID, maxIDLen); err != nil {
+		return err
 	}
 	return nil
 }

@@ -175,6 +175,9 @@ type Policy struct {
 	// Portal bounds what a debtor may settle alone in the portal; nil
 	// means the defaults (see PortalRules).
 	Portal *PortalRules `json:"portal,omitempty"`
+	// MaxPromiseAhead is how far ahead a promise to pay may be dated
+	// (0: DefaultPromiseMaxAhead).
+	MaxPromiseAhead Duration `json:"max_promise_ahead,omitempty"`
 }
 
 // Validate checks a policy before it is stored.
@@ -187,6 +190,9 @@ func (p Policy) Validate() error {
 	}
 	if !p.CatchUp.Valid() {
 		return FieldError{Field: "catch_up", Reason: "must be fit or first"}
+	}
+	if p.MaxPromiseAhead < 0 || p.MaxPromiseAhead > MaxDateAhead {
+		return FieldError{Field: "max_promise_ahead", Reason: "must be between 0 (the default, 90 days) and 5 years"}
 	}
 	seen := map[string]bool{}
 	for i, s := range p.Steps {
