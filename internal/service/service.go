@@ -19,6 +19,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/relance/relance/internal/httpx"
 )
 
 // NewLogger returns a slog logger: JSON when stderr is not a terminal
@@ -65,6 +67,58 @@ type Server struct {
 	Handler http.Handler
 	// ShutdownTimeout bounds the drain of in-flight requests.
 	ShutdownTimeout time.Duration
+	// Limits bounds what one connection may hold; zero fields take
+	// DefaultLimits' values.
+	Limits Limits
+}
+
+// Limits are an HTTP server's timeouts and header size limit: a client
+// that sends a body a byte at a time, or never reads its answer, or keeps
+// an idle connection, is cut off.
+type Limits struct {
+	ReadHeaderTimeout time.Duration
+	// ReadTimeout bounds the whole request, body included (a 16 MB import
+	// on a slow link fits).
+	ReadTimeout time.Duration
+	// WriteTimeout bounds the request and its answer, so it exceeds the
+	// longest handler (an update waiting for its case, a bulk import).
+	WriteTimeout   time.Duration
+	IdleTimeout    time.Duration
+	MaxHeaderBytes int
+}
+
+// DefaultLimits are the limits of every service's server.
+func DefaultLimits() Limits {
+	return Limits{ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: 2 * time.Minute,
+		IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
+}
+
+func (l Limits) withDefaults() Limits {
+	d := DefaultLimits()
+	if l.ReadHeaderTimeout <= 0 {
+		l.ReadHeaderTimeout = d.ReadHeaderTimeout
+	}
+	if l.ReadTimeout <= 0 {
+		l.ReadTimeout = d.ReadTimeout
+	}
+	if l.WriteTimeout <= 0 {
+		l.WriteTimeout = d.WriteTimeout
+	}
+	if l.IdleTimeout <= 0 {
+		l.IdleTimeout = d.IdleTimeout
+	}
+	if l.MaxHeaderBytes <= 0 {
+		l.MaxHeaderBytes = d.MaxHeaderBytes
+	}
+	return l
+}
+
+// NewHTTPServer is an http.Server with l's limits (defaults filled in):
+// every HTTP server of Relance is made here.
+func NewHTTPServer(h http.Handler, l Limits) *http.Server {
+	l = l.withDefaults()
+	return &http.Server{Handler: h, ReadHeaderTimeout: l.ReadHeaderTimeout, ReadTimeout: l.ReadTimeout,
+		WriteTimeout: l.WriteTimeout, IdleTimeout: l.IdleTimeout, MaxHeaderBytes: l.MaxHeaderBytes}
 }
 
 // Mux returns the handler with the operational routes in front.
@@ -82,7 +136,7 @@ func (s *Server) Mux() http.Handler {
 	if s.Handler != nil {
 		mux.Handle("/", s.Handler)
 	}
-	return mux
+	return httpx.CheckURL(mux)
 }
 
 func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
@@ -129,7 +183,7 @@ func (s *Server) Run(ctx context.Context) error {
 
 // Serve serves on ln until ctx is cancelled, then drains.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	srv := &http.Server{Handler: s.Mux(), ReadHeaderTimeout: 10 * time.Second}
+	srv := NewHTTPServer(s.Mux(), s.Limits)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	s.Logger.Info("listening", "addr", ln.Addr().String())

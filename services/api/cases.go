@@ -73,6 +73,10 @@ func (a *API) listCases(c *gin.Context) {
 	if !ok {
 		return
 	}
+	if days != nil && *days > 100_000 {
+		invalid(c, "min_days_overdue", "must be at most 100000")
+		return
+	}
 	if days != nil {
 		d := int(*days)
 		f.MinDaysOverdue = &d
@@ -174,9 +178,14 @@ func (d DateOrTime) Resolve() (time.Time, bool) {
 	return time.Time{}, false
 }
 
-// future parses a DateOrTime that must be after now; it answers 422 naming
-// field otherwise.
+// future parses a DateOrTime that must be after now and at most
+// domain.MaxDateAhead ahead; it answers 422 naming field otherwise.
 func (a *API) future(c *gin.Context, field string, d DateOrTime) (time.Time, bool) {
+	return a.futureWithin(c, field, d, domain.MaxDateAhead.Std())
+}
+
+// futureWithin is future with its own horizon.
+func (a *API) futureWithin(c *gin.Context, field string, d DateOrTime, horizon time.Duration) (time.Time, bool) {
 	if d == "" {
 		invalid(c, field, "is required")
 		return time.Time{}, false
@@ -190,7 +199,24 @@ func (a *API) future(c *gin.Context, field string, d DateOrTime) (time.Time, boo
 		invalid(c, field, "is in the past")
 		return time.Time{}, false
 	}
+	if t.After(a.now().Add(horizon)) {
+		invalid(c, field, fmt.Sprintf("is more than %d days ahead", int(horizon/(24*time.Hour))))
+		return time.Time{}, false
+	}
 	return t, true
+}
+
+// reasonOK answers 422 when a required reason is blank or too long.
+func reasonOK(c *gin.Context, field, reason string, required bool) bool {
+	switch {
+	case required && strings.TrimSpace(reason) == "":
+		invalid(c, field, "is required")
+		return false
+	case len(reason) > domain.MaxReasonLen:
+		invalid(c, field, fmt.Sprintf("is longer than %d bytes", domain.MaxReasonLen))
+		return false
+	}
+	return true
 }
 
 // caseAction is the common path of every action: check scope, run the
@@ -340,13 +366,17 @@ func (a *API) hold(c *gin.Context) {
 	if !decode(c, &req) {
 		return
 	}
-	if strings.TrimSpace(req.Reason) == "" {
-		invalid(c, "reason", "is required")
+	if !reasonOK(c, "reason", req.Reason, true) {
 		return
 	}
 	upd := domain.HoldUpdate{Reason: req.Reason}
 	if req.Until != "" {
-		if upd.Until, ok = a.future(c, "until", req.Until); !ok {
+		// A collector holds a case for a year at most; a manager may go further.
+		horizon := domain.MaxHoldAhead.Std()
+		if role := tokenauth.Token(c).Role; role == store.RoleManager || role == store.RoleAdmin {
+			horizon = domain.MaxDateAhead.Std()
+		}
+		if upd.Until, ok = a.futureWithin(c, "until", req.Until, horizon); !ok {
 			return
 		}
 	}
@@ -362,8 +392,7 @@ func (a *API) reasonAction(c *gin.Context, action, update string) {
 	if !decode(c, &req) {
 		return
 	}
-	if strings.TrimSpace(req.Reason) == "" {
-		invalid(c, "reason", "is required")
+	if !reasonOK(c, "reason", req.Reason, true) {
 		return
 	}
 	a.caseAction(c, inv, action, update, domain.ReasonUpdate{Reason: req.Reason}, nil, key)

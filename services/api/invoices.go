@@ -7,7 +7,6 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"strings"
 
 	"github.com/gin-gonic/gin"
 	"github.com/jackc/pgx/v5"
@@ -170,6 +169,13 @@ func (a *API) creditNote(c *gin.Context) {
 	if !ok {
 		return
 	}
+	if !reasonOK(c, "reason", req.Reason, false) {
+		return
+	}
+	if len(req.ID) > 200 {
+		invalid(c, "id", "is longer than 200 bytes")
+		return
+	}
 	if req.ID == "" {
 		req.ID = derivedID("cn_", inv.ID, key)
 	}
@@ -254,8 +260,7 @@ func (a *API) cancelInvoice(c *gin.Context) {
 	if !decode(c, &req) {
 		return
 	}
-	if strings.TrimSpace(req.Reason) == "" {
-		invalid(c, "reason", "is required")
+	if !reasonOK(c, "reason", req.Reason, true) {
 		return
 	}
 	if inv.Status != "open" && inv.Status != "cancelled" {

@@ -85,7 +85,7 @@ func (a *API) Handler() *gin.Engine {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
-	r.Use(a.recover, a.observe)
+	r.Use(a.recover, a.observe, httpx.AnswerUnwritten(a.Logger))
 	r.NoRoute(func(c *gin.Context) { problem(c, httpx.NewProblem(http.StatusNotFound, "no such route")) })
 	r.NoMethod(func(c *gin.Context) {
 		problem(c, httpx.NewProblem(http.StatusMethodNotAllowed, "method not allowed on this route"))

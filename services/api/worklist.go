@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -197,8 +198,8 @@ func (a *API) completeTask(c *gin.Context) {
 		return
 	}
 	upd := domain.TaskCompletion{TaskID: t.TaskID, Outcome: req.Outcome, Note: strings.TrimSpace(req.Note)}
-	if len(upd.Note) > 4000 {
-		invalid(c, "note", "is longer than 4000 bytes")
+	if len(upd.Note) > domain.MaxNoteLen {
+		invalid(c, "note", fmt.Sprintf("is longer than %d bytes", domain.MaxNoteLen))
 		return
 	}
 	var promiseRow *store.PromiseView
@@ -223,6 +224,9 @@ func (a *API) completeTask(c *gin.Context) {
 	case domain.OutcomeDispute:
 		if req.Dispute == nil || strings.TrimSpace(req.Dispute.Reason) == "" {
 			invalid(c, "dispute.reason", "is required for the dispute outcome")
+			return
+		}
+		if !reasonOK(c, "dispute.reason", req.Dispute.Reason, true) {
 			return
 		}
 		if req.Dispute.AmountCents < 0 {

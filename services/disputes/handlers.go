@@ -51,7 +51,7 @@ func resolveUpdateID(disputeID string) string { return "dispute:" + disputeID + 
 // up) is for managers, admins and services.
 func (h *Handlers) Router() http.Handler {
 	r := gin.New()
-	r.Use(gin.Recovery())
+	r.Use(gin.Recovery(), httpx.AnswerUnwritten(h.Logger))
 	tokens := tokenauth.NewVerifier(h.Store.Pool)
 	anyRole := tokenauth.Require(tokens, store.RoleCollector, store.RoleManager, store.RoleAdmin, store.RoleService)
 	deciders := tokenauth.Require(tokens, store.RoleManager, store.RoleAdmin, store.RoleService)

@@ -58,7 +58,7 @@ func NewWebhookCounter(reg prometheus.Registerer) *prometheus.CounterVec {
 // Router returns the service's routes.
 func (h *Handlers) Router() http.Handler {
 	r := gin.New()
-	r.Use(gin.Recovery())
+	r.Use(gin.Recovery(), httpx.AnswerUnwritten(h.Logger))
 	r.GET("/v1/openapi.yaml", serveOpenAPI)
 	r.POST("/v1/webhooks/:provider", h.webhook)
 	r.POST("/v1/payments", tokenauth.Require(tokenauth.NewVerifier(h.Store.Pool), store.RoleService, store.RoleAdmin), h.postPayment)
