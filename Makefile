@@ -8,7 +8,7 @@ TEMPORAL  := bin/temporal
 PG        := deploy/local/postgres.sh
 # The URL tests create their databases from, and the one services use.
 DB_URL     = $(if $(DATABASE_URL),$(DATABASE_URL),$(shell $(PG) url))
-SERVICES  := api payments disputes events portal worker migrate
+SERVICES  := api payments disputes events portal worker migrate console
 
 .PHONY: all build dev test test-unit test-integration migrate postgres postgres-stop lint bench drills images helm-lint clean test-deploy
 

@@ -44,10 +44,29 @@ func TestComposeFileIsComplete(t *testing.T) {
 	if problems := ComposeProblems(p); len(problems) > 0 {
 		t.Fatalf("docker-compose.yml:\n  %s", strings.Join(problems, "\n  "))
 	}
-	want := []string{"api", "demo", "disputes", "events", "migrate", "minio", "minio-setup", "payments", "portal", "postgres",
+	want := []string{"api", "console", "demo", "disputes", "events", "migrate", "minio", "minio-setup", "payments", "portal", "postgres",
 		"temporal", "temporal-schema", "temporal-setup", "temporal-ui", "worker"}
 	if got := slices.Sorted(maps.Keys(allServices(p))); !slices.Equal(got, want) {
 		t.Fatalf("services %v, want %v", got, want)
+	}
+}
+
+// The console is built from its own target, waits for a healthy API and
+// reaches it by its service name.
+func TestComposeRunsTheConsoleAfterTheAPI(t *testing.T) {
+	p := loadRepoCompose(t)
+	s := p.Services["console"]
+	if _, ok := dockerfileStages(t)["console"]; !ok || s.Build == nil || s.Build.Target != "console" {
+		t.Fatalf("console: build %+v, want target console of deploy/Dockerfile", s.Build)
+	}
+	if got := s.DependsOn["api"].Condition; got != types.ServiceConditionHealthy {
+		t.Errorf("console waits for the API %q, want service_healthy", got)
+	}
+	if u := s.Environment["API_URL"]; u == nil || *u != "http://api:8080" {
+		t.Errorf("console API_URL = %v", u)
+	}
+	if v := s.Environment["CONSOLE_SECRET"]; v == nil || len(*v) < 32 {
+		t.Error("console: CONSOLE_SECRET must have a default of 32 characters or more")
 	}
 }
 

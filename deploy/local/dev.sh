@@ -68,6 +68,7 @@ start payments 127.0.0.1:8081
 start disputes 127.0.0.1:8082
 start events   127.0.0.1:8083
 start portal   127.0.0.1:8086
+API_URL=http://127.0.0.1:8080 TEMPORAL_UI_URL=http://localhost:8233 start console 127.0.0.1:8085
 bin/migrate -demo
 
 cat <<MSG
@@ -80,7 +81,9 @@ Relance is running (logs in .dev/logs/, messages in .dev/outbox/, documents in .
   Delivery events  http://localhost:8083
   Worker metrics   http://localhost:8084/metrics
   Debtor portal    http://localhost:8086   (personal links in the outbox's messages)
-Ctrl-C stops everything.
+  Web console      http://localhost:8085
 MSG
+cat .dev/demo-accounts.txt
+echo "Ctrl-C stops everything."
 wait -n "${pids[@]}" || true
 echo "a process stopped; see .dev/logs/" >&2

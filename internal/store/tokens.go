@@ -38,6 +38,9 @@ type APIToken struct {
 	CollectorID string     `json:"collector_id,omitempty"`
 	CreatedAt   time.Time  `json:"created_at"`
 	RevokedAt   *time.Time `json:"revoked_at,omitempty"`
+	// UserID and ExpiresAt are set on a user's session token only.
+	UserID    string     `json:"user_id,omitempty"`
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
 }
 
 // HashToken is the SHA-256 of a secret, the only form stored. Lookups go
@@ -59,6 +62,11 @@ func CreateToken(ctx context.Context, q Querier, name, role, collectorID string)
 	if role == RoleCollector && collectorID == "" {
 		return APIToken{}, "", fmt.Errorf("create token: a collector token needs a collector id")
 	}
+	return insertToken(ctx, q, APIToken{Name: name, Role: role, CollectorID: collectorID})
+}
+
+// insertToken stores t under a fresh ID and secret.
+func insertToken(ctx context.Context, q Querier, t APIToken) (APIToken, string, error) {
 	raw := make([]byte, 32)
 	if _, err := rand.Read(raw); err != nil {
 		return APIToken{}, "", fmt.Errorf("create token: %w", err)
@@ -68,25 +76,30 @@ func CreateToken(ctx context.Context, q Querier, name, role, collectorID string)
 		return APIToken{}, "", fmt.Errorf("create token: %w", err)
 	}
 	secret := "rl_" + base64.RawURLEncoding.EncodeToString(raw)
-	t := APIToken{ID: "tok_" + hex.EncodeToString(idRaw), Name: name, Role: role, CollectorID: collectorID}
-	var collector *string
-	if collectorID != "" {
-		collector = &collectorID
-	}
-	err := q.QueryRow(ctx, `INSERT INTO api_tokens (id, name, token_hash, role, collector_id) VALUES ($1, $2, $3, $4, $5)
-		RETURNING created_at`, t.ID, name, HashToken(secret), role, collector).Scan(&t.CreatedAt)
+	t.ID = "tok_" + hex.EncodeToString(idRaw)
+	err := q.QueryRow(ctx, `INSERT INTO api_tokens (id, name, token_hash, role, collector_id, user_id, expires_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING created_at`,
+		t.ID, t.Name, HashToken(secret), t.Role, nullable(t.CollectorID), nullable(t.UserID), t.ExpiresAt).Scan(&t.CreatedAt)
 	if err != nil {
-		return APIToken{}, "", fmt.Errorf("create token %s: %w", name, err)
+		return APIToken{}, "", fmt.Errorf("create token %s: %w", t.Name, err)
 	}
 	return t, secret, nil
+}
+
+// nullable maps "" to SQL NULL.
+func nullable(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }
 
 // LookupToken finds the live token whose secret is given.
 func LookupToken(ctx context.Context, q Querier, secret string) (APIToken, error) {
 	var t APIToken
-	err := q.QueryRow(ctx, `SELECT id, name, role, coalesce(collector_id, ''), created_at FROM api_tokens
-		WHERE token_hash = $1 AND revoked_at IS NULL`, HashToken(secret)).
-		Scan(&t.ID, &t.Name, &t.Role, &t.CollectorID, &t.CreatedAt)
+	err := q.QueryRow(ctx, `SELECT id, name, role, coalesce(collector_id, ''), created_at, coalesce(user_id, ''), expires_at FROM api_tokens
+		WHERE token_hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())`, HashToken(secret)).
+		Scan(&t.ID, &t.Name, &t.Role, &t.CollectorID, &t.CreatedAt, &t.UserID, &t.ExpiresAt)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return APIToken{}, ErrTokenInvalid
 	}
@@ -117,11 +130,12 @@ func RevokeTokensNamed(ctx context.Context, q Querier, prefix string) error {
 	return nil
 }
 
-// ListTokens lists every token, live and revoked, newest first; secrets
-// are not stored, so none is listed.
+// ListTokens lists every API token, live and revoked, newest first
+// (users' session tokens are not listed); secrets are not stored, so none
+// is listed.
 func ListTokens(ctx context.Context, q Querier) ([]APIToken, error) {
 	rows, err := q.Query(ctx, `SELECT id, name, role, coalesce(collector_id, ''), created_at, revoked_at
-		FROM api_tokens ORDER BY created_at DESC, id`)
+		FROM api_tokens WHERE user_id IS NULL ORDER BY created_at DESC, id`)
 	if err != nil {
 		return nil, fmt.Errorf("list tokens: %w", err)
 	}

@@ -134,9 +134,13 @@ func Token(c *gin.Context) store.APIToken {
 	return tok
 }
 
-// Actor is who the audit log records for the request: the token.
+// Actor is who the audit log records for the request: the signed-in user
+// of a session token, else the token.
 func Actor(c *gin.Context) store.Actor {
 	tok := Token(c)
+	if tok.UserID != "" {
+		return store.Actor{ID: tok.UserID, Role: tok.Role}
+	}
 	return store.Actor{ID: tok.ID, Role: tok.Role}
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.temporal.io/api/serviceerror"
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/relance/relance/internal/caseclient"
 	"github.com/relance/relance/internal/documents"
@@ -54,6 +55,9 @@ type API struct {
 
 	// tokens checks bearer tokens; Handler makes it.
 	tokens *tokenauth.Verifier
+	// dummyHash is compared against when a sign-in names an unknown
+	// e-mail, so it takes as long to refuse as a wrong password.
+	dummyHash []byte
 }
 
 // maxBody bounds request bodies; a CSV export of MaxLines invoices fits.
@@ -97,6 +101,9 @@ func (a *API) Handler() *gin.Engine {
 		tokens = a.Store.Pool
 	}
 	a.tokens = tokenauth.NewVerifier(tokens)
+	a.dummyHash, _ = bcrypt.GenerateFromPassword([]byte("relance-no-such-user"), bcrypt.DefaultCost)
+	// Signing in is the one call made without a token: it makes one.
+	r.POST("/v1/sessions", a.createSession)
 	v1 := r.Group("/v1", tokenauth.Authenticate(a.tokens))
 	everyone := []string{store.RoleCollector, store.RoleManager, store.RoleAdmin, store.RoleService}
 	intakeRoles := []string{store.RoleService, store.RoleManager, store.RoleAdmin}
@@ -149,6 +156,14 @@ func (a *API) Handler() *gin.Engine {
 	v1.POST("/tokens", allow(store.RoleAdmin), a.createToken)
 	v1.GET("/tokens", allow(store.RoleAdmin), a.listTokens)
 	v1.DELETE("/tokens/:id", allow(store.RoleAdmin), a.revokeToken)
+
+	v1.GET("/me", allow(everyone...), a.me)
+	v1.DELETE("/sessions/current", allow(everyone...), a.deleteSession)
+	v1.GET("/users", allow(store.RoleAdmin), a.listUsers)
+	v1.POST("/users", allow(store.RoleAdmin), a.createUser)
+	v1.GET("/users/:id", allow(store.RoleAdmin), a.getUser)
+	v1.PUT("/users/:id", allow(store.RoleAdmin), a.putUser)
+	v1.POST("/users/:id/password", allow(store.RoleAdmin), a.setPassword)
 	return r
 }
 

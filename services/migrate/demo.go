@@ -2,12 +2,15 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
+
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/relance/relance/internal/caseclient"
 	"github.com/relance/relance/internal/domain"
@@ -141,5 +144,45 @@ func loadDemo(ctx context.Context, st *store.Store, cases *caseclient.Client, to
 		return fmt.Errorf("demo tokens: %w", err)
 	}
 	logger.Info("demo tokens written", "path", tokensPath)
+	return writeDemoAccounts(ctx, st, filepath.Join(filepath.Dir(tokensPath), "demo-accounts.txt"))
+}
+
+// demoPassword is every demo account's password: a development database
+// only, printed by `make dev`.
+const demoPassword = "relance-demo"
+
+// writeDemoAccounts creates (or resets the password of) the console's demo
+// users and lists them in path for `make dev` to print.
+func writeDemoAccounts(ctx context.Context, st *store.Store, path string) error {
+	hash, err := bcrypt.GenerateFromPassword([]byte(demoPassword), bcrypt.DefaultCost)
+	if err != nil {
+		return fmt.Errorf("demo accounts: %w", err)
+	}
+	var b strings.Builder
+	b.WriteString("Console demo accounts (password: " + demoPassword + ")\n")
+	for _, u := range []store.User{
+		{ID: "usr_demo_admin", Email: "admin@relance.example", Name: "Agnès Admin", Role: store.RoleAdmin, Language: "fr"},
+		{ID: "usr_demo_manager", Email: "manager@relance.example", Name: "Marc Manager", Role: store.RoleManager, Language: "fr"},
+		{ID: "usr_demo_alice", Email: "alice@relance.example", Name: "Alice Moreau", Role: store.RoleCollector, CollectorID: "c-alice", Language: "fr"},
+		{ID: "usr_demo_bob", Email: "bob@relance.example", Name: "Bob Durand", Role: store.RoleCollector, CollectorID: "c-bob", Language: "en"},
+	} {
+		existing, _, err := store.UserForSignIn(ctx, st.Pool, u.Email)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			if _, err := store.CreateUser(ctx, st.Pool, u, string(hash)); err != nil {
+				return fmt.Errorf("demo account %s: %w", u.Email, err)
+			}
+		case err != nil:
+			return fmt.Errorf("demo account %s: %w", u.Email, err)
+		default:
+			if err := store.SetPasswordHash(ctx, st.Pool, existing.ID, string(hash)); err != nil {
+				return fmt.Errorf("demo account %s: %w", u.Email, err)
+			}
+		}
+		fmt.Fprintf(&b, "  %-9s %-26s %s\n", u.Role, u.Email, u.Name)
+	}
+	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
+		return fmt.Errorf("demo accounts: %w", err)
+	}
 	return nil
 }

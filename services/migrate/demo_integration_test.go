@@ -49,6 +49,14 @@ func TestIntegrationDemoLoadsAndRerunsCleanly(t *testing.T) {
 		if n := count(`SELECT count(*) FROM api_tokens WHERE revoked_at IS NULL`); n != 5 {
 			t.Fatalf("run %d: %d live tokens, want 5", run+1, n)
 		}
+		// Two collectors, a manager and an admin sign in to the console with the printed password.
+		if n := count(`SELECT count(*) FROM users WHERE password_hash IS NOT NULL`); n != 4 {
+			t.Fatalf("run %d: %d demo accounts, want 4", run+1, n)
+		}
+	}
+	accounts, err := os.ReadFile(filepath.Join(filepath.Dir(tokens), "demo-accounts.txt"))
+	if err != nil || !strings.Contains(string(accounts), "alice@relance.example") || !strings.Contains(string(accounts), demoPassword) {
+		t.Errorf("demo-accounts.txt = %q, %v; want the accounts and their password", accounts, err)
 	}
 	// Every invoice has its case from import, the one due next month too
 	// (asleep until its reminder). Intake starts cases without waiting for
