@@ -291,15 +291,27 @@ type AgingBucket struct {
 	Invoices     int    `json:"invoices"`
 }
 
-// KPIs is GET /v1/reports/kpis.
+// KPIs are one currency's figures of GET /v1/reports/kpis.
 type KPIs struct {
-	Currency         string        `json:"currency"`
-	OutstandingCents int64         `json:"outstanding_cents"`
-	DSO              float64       `json:"dso_days"`
-	Aging            []AgingBucket `json:"aging"`
-	PromisesKept     int           `json:"promises_kept"`
-	PromisesBroken   int           `json:"promises_broken"`
-	PromiseKeptRate  float64       `json:"promise_kept_rate"`
+	Currency                string        `json:"currency"`
+	ReceivablesCents        int64         `json:"receivables_cents"`
+	OverdueReceivablesCents int64         `json:"overdue_receivables_cents"`
+	DSOSimpleDays           *float64      `json:"dso_simple_days"`
+	DSOCountbackDays        *float64      `json:"dso_countback_days"`
+	CEIPercent              *float64      `json:"cei_percent"`
+	Aging                   []AgingBucket `json:"aging"`
+	CollectedCents          int64         `json:"collected_cents"`
+	PromisesKept            int           `json:"promises_kept"`
+	PromisesBroken          int           `json:"promises_broken"`
+	PromiseKeptRate         *float64      `json:"promise_kept_rate"`
+	DisputedInvoices        int           `json:"disputed_invoices"`
+}
+
+// KPIReport is GET /v1/reports/kpis: a period and its figures per currency.
+type KPIReport struct {
+	From       string `json:"from"`
+	To         string `json:"to"`
+	Currencies []KPIs `json:"currencies"`
 }
 
 // ImportLine is one line of an import report.

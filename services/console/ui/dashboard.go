@@ -13,14 +13,15 @@ import (
 // DashboardPage is the manager's dashboard: charts drawn on the server
 // as SVG from the API's reports.
 type DashboardPage struct {
-	KPIs      apiclient.KPIs
-	Aging     template.HTML
-	Promises  template.HTML
-	Workload  template.HTML
-	Waiting   []CaseLink
-	KeptRate  string
-	DSO       string
-	Collected string
+	KPIs     apiclient.KPIs
+	Aging    template.HTML
+	Promises template.HTML
+	Workload template.HTML
+	Waiting  []CaseLink
+	KeptRate string
+	DSO      string
+	CEI      string
+	Period   string
 }
 
 // dashboardShow is GET /dashboard. The reports are the API's (managers
@@ -28,12 +29,18 @@ type DashboardPage struct {
 func (c *Console) dashboardShow(w http.ResponseWriter, r *http.Request) {
 	ctx, token := r.Context(), tokenOf(r)
 	var page DashboardPage
-	if err := c.cfg.API.Call(ctx, token, http.MethodGet, "/v1/reports/kpis?currency=EUR", nil, &page.KPIs); err != nil {
+	var report apiclient.KPIReport
+	if err := c.cfg.API.Call(ctx, token, http.MethodGet, "/v1/reports/kpis?currency=EUR", nil, &report); err != nil {
 		c.apiFailed(w, r, err)
 		return
 	}
+	page.KPIs = apiclient.KPIs{Currency: "EUR"}
+	if len(report.Currencies) > 0 {
+		page.KPIs = report.Currencies[0]
+	}
 	v := c.view(w, r, "dash.title")
 	l := v.L
+	page.Period = l.Date(report.From) + " – " + l.Date(report.To)
 	var bars []bar
 	for _, b := range page.KPIs.Aging {
 		bars = append(bars, bar{Label: l.Code("aging." + b.Bucket), Value: float64(b.BalanceCents), Text: l.Money(b.BalanceCents, page.KPIs.Currency)})
@@ -43,8 +50,12 @@ func (c *Console) dashboardShow(w http.ResponseWriter, r *http.Request) {
 		{Label: l.Code("kept"), Value: float64(page.KPIs.PromisesKept), Text: fmt.Sprint(page.KPIs.PromisesKept)},
 		{Label: l.Code("broken"), Value: float64(page.KPIs.PromisesBroken), Text: fmt.Sprint(page.KPIs.PromisesBroken)},
 	})
-	page.KeptRate = fmt.Sprintf("%.0f %%", page.KPIs.PromiseKeptRate*100)
-	page.DSO = fmt.Sprintf("%.1f", page.KPIs.DSO)
+	page.KeptRate = figure(page.KPIs.PromiseKeptRate, 100, "%.0f %%")
+	page.DSO = figure(page.KPIs.DSOCountbackDays, 1, "%.1f")
+	if page.KPIs.DSOCountbackDays == nil {
+		page.DSO = figure(page.KPIs.DSOSimpleDays, 1, "%.1f")
+	}
+	page.CEI = figure(page.KPIs.CEIPercent, 1, "%.0f %%")
 
 	// Workload: the open tasks due now, per collector.
 	var list apiclient.Worklist
@@ -91,6 +102,14 @@ func (c *Console) dashboardShow(w http.ResponseWriter, r *http.Request) {
 	}
 	v.Nav, v.Data = "dashboard", page
 	c.render(w, r, http.StatusOK, "dashboard", v)
+}
+
+// figure formats a KPI the API may leave undefined (no data): "—".
+func figure(v *float64, scale float64, format string) string {
+	if v == nil {
+		return "—"
+	}
+	return fmt.Sprintf(format, *v*scale)
 }
 
 // bar is one bar of a chart.

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"net/http"
-	"strings"
 
 	"github.com/relance/relance/services/console/apiclient"
 	"github.com/relance/relance/services/console/ui/form"
@@ -92,12 +91,4 @@ func fieldErrors(errs form.Errors) []apiclient.FieldError {
 		out = append(out, apiclient.FieldError{Field: f, Reason: reason})
 	}
 	return out
-}
-
-// first returns s cut to n runes (for a long note in a table).
-func first(s string, n int) string {
-	if r := []rune(s); len(r) > n {
-		return strings.TrimSpace(string(r[:n])) + "…"
-	}
-	return s
 }
