@@ -62,6 +62,7 @@ func (w *caseWorkflow) setup(ctx workflow.Context) error {
 	}
 	for _, u := range []error{
 		addUpdate(ctx, w, domain.UpdatePayment, "apply a payment", w.validatePayment, w.applyPayment),
+		addUpdate(ctx, w, domain.UpdateLedger, "apply a refund, chargeback or other ledger entry", w.validateLedger, w.applyLedger),
 		addUpdate(ctx, w, domain.UpdatePromise, "record a promise to pay", w.validatePromise, w.applyPromise),
 		addUpdate(ctx, w, domain.UpdatePlan, "set up an installment plan", w.validatePlan, w.applyPlan),
 		addUpdate(ctx, w, domain.UpdateOpenDispute, "open a dispute", w.validateDispute, w.applyDispute),
@@ -183,7 +184,66 @@ func (w *caseWorkflow) applyPayment(ctx workflow.Context, p domain.PaymentUpdate
 		return // the same payment delivered again
 	}
 	w.st.AppliedIDs = append(w.st.AppliedIDs, p.ID)
-	w.receive(ctx, p.AmountCents, "payment", map[string]any{"payment_id": p.ID, "source": p.Source})
+	data := map[string]any{"payment_id": p.ID, "source": p.Source}
+	if p.Ledger != nil {
+		w.takeLedger(ctx, *p.Ledger, p.AmountCents, "payment", data)
+		return
+	}
+	w.receive(ctx, p.AmountCents, "payment", data)
+}
+
+// takeLedger sets the case's money from the ledger's figures, which are
+// the truth (the case keeps no running total of its own), and settles the
+// case when nothing is owed any more. moved is the entry's amount, for
+// the timeline.
+func (w *caseWorkflow) takeLedger(ctx workflow.Context, b domain.LedgerBalance, moved int64, kind string, data map[string]any) {
+	st := &w.st
+	st.BalanceCents, st.PaidCents, st.OverpaidCents = b.BalanceCents, b.PaidCents, b.OverpaidCents
+	st.CreditedCents = b.CreditedCents
+	data["amount_cents"], data["balance_cents"] = moved, st.BalanceCents
+	if b.OverpaidCents > 0 {
+		data["overpaid_cents"] = b.OverpaidCents
+	}
+	cur := st.Facts.Currency
+	what := domain.NewMoney(moved, cur).FormatFR()
+	switch kind {
+	case "payment":
+		what = "payment of " + what
+	default:
+		what = kind + " of " + what
+	}
+	if b.Settled() {
+		st.Status = domain.StatusPaid
+		w.settleCommitments(true)
+		st.Promise, st.Plan, st.Disputes = nil, nil, nil
+		w.note(ctx, kind, what+" settles the invoice", data)
+		return
+	}
+	w.note(ctx, kind, what+", balance "+domain.NewMoney(st.BalanceCents, cur).FormatFR(), data)
+}
+
+// --- other ledger entries (refund, chargeback, reversal, interest, fee) ---
+
+func (w *caseWorkflow) validateLedger(_ workflow.Context, e domain.LedgerEntryUpdate) error {
+	switch {
+	case e.ID == "":
+		return reject("id", "is required")
+	case e.Kind == "":
+		return reject("kind", "is required")
+	case e.Ledger == nil:
+		return reject("ledger", "is required: the ledger's figures after the entry")
+	case e.Currency != "" && e.Currency != w.st.Facts.Currency:
+		return reject("currency", fmt.Sprintf("is %s, the invoice is in %s", e.Currency, w.st.Facts.Currency))
+	}
+	return nil
+}
+
+func (w *caseWorkflow) applyLedger(ctx workflow.Context, e domain.LedgerEntryUpdate) {
+	if w.applied(e.ID) {
+		return
+	}
+	w.st.AppliedIDs = append(w.st.AppliedIDs, e.ID)
+	w.takeLedger(ctx, *e.Ledger, max(e.AmountCents, -e.AmountCents), e.Kind, map[string]any{"entry_id": e.ID, "source": e.Source})
 }
 
 // receive lowers the balance by money received; beyond the balance it is

@@ -181,6 +181,38 @@ func (c *Client) Update(ctx context.Context, invoiceID, name, updateID string, a
 	return st, nil
 }
 
+// Reopen runs an update on the case of an invoice owed again after its
+// case ended (a refund or a chargeback of the payment that settled it):
+// when the case still runs the update goes to it, else a new run starts
+// under the same workflow ID with the update as its first message.
+//
+// Starts elsewhere use REJECT_DUPLICATE so that importing a settled
+// invoice again never restarts its case; only the ledger, which knows the
+// invoice is owed again, may start a second run, hence ALLOW_DUPLICATE
+// here (ALLOW_DUPLICATE_FAILED_ONLY would refuse a case that ended paid).
+func (c *Client) Reopen(ctx context.Context, invoiceID, name, updateID string, arg any) (domain.CaseState, error) {
+	opts := c.startOptions(StartRequest{InvoiceID: invoiceID, Summary: "reopened: owed again"})
+	opts.WorkflowIDReusePolicy = enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE
+	id := temporalx.CaseWorkflowID(invoiceID)
+	op := c.Temporal.NewWithStartWorkflowOperation(opts, temporalx.CaseWorkflowType, domain.CaseInput{InvoiceID: invoiceID})
+	handle, err := c.Temporal.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
+		StartWorkflowOperation: op,
+		UpdateOptions: client.UpdateWorkflowOptions{
+			WorkflowID: id, UpdateName: name, UpdateID: updateID, Args: []any{arg},
+			WaitForStage: client.WorkflowUpdateStageCompleted,
+		},
+	})
+	prefix := fmt.Errorf("reopen %s with %s", id, name)
+	if err != nil {
+		return domain.CaseState{}, c.mapError(ctx, invoiceID, prefix, err)
+	}
+	var st domain.CaseState
+	if err := handle.Get(ctx, &st); err != nil {
+		return domain.CaseState{}, c.mapError(ctx, invoiceID, prefix, err)
+	}
+	return st, nil
+}
+
 // Signal sends a fire-and-forget message to the running case.
 func (c *Client) Signal(ctx context.Context, invoiceID, name string, arg any) error {
 	id := temporalx.CaseWorkflowID(invoiceID)

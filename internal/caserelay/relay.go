@@ -1,16 +1,27 @@
-// Package caserelay delivers the workflow updates owed to cases: rows of
-// case_commands written in the same transaction as a payment or a dispute.
-// The relay claims one due row at a time (FOR UPDATE SKIP LOCKED, so
-// several relays share the work), runs the update with the row's update ID
-// (Temporal applies an update ID once, so a crash between the update and
-// the commit only repeats a no-op), then marks the row done, or reschedules
-// it with a backoff. A refusal that no retry can change — a validator
-// rejection, a closed case, an invoice without a case — is recorded as
-// done with its error rather than retried forever.
+// Package caserelay is the door that delivers the workflow updates owed
+// to cases: rows of case_commands written in the same transaction as a
+// payment, a ledger entry or a dispute.
+//
+// The relay leases one due row at a time (a single UPDATE … FOR UPDATE
+// SKIP LOCKED statement, so several relays share the work and no database
+// transaction is open during the Temporal call), runs the update with the
+// row's update ID (Temporal applies an update ID once, so a crash between
+// the update and the outcome's write only repeats a no-op once the lease
+// runs out), then marks the row done, or reschedules it with a backoff.
+// Commands of one invoice go out one at a time, in order.
+//
+// A money command carries the invoice's ledger figures, read when it is
+// delivered: the case takes them as the truth. A refusal that no retry
+// can change — a validator rejection, a closed case, an invoice without a
+// case — is recorded as refused with its reason rather than retried
+// forever, counted, and logged as an error when it carries money. A ledger
+// entry that makes a paid invoice owed again reopens its ended case (a new
+// run under the same workflow ID, see caseclient.Reopen).
 package caserelay
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -30,6 +41,7 @@ import (
 // Cases is the part of the case client the relay uses.
 type Cases interface {
 	Update(ctx context.Context, invoiceID, name, updateID string, arg any) (domain.CaseState, error)
+	Reopen(ctx context.Context, invoiceID, name, updateID string, arg any) (domain.CaseState, error)
 }
 
 // Permanent reports whether err is a case's final answer to an update: a
@@ -76,8 +88,13 @@ type Relay struct {
 	Backoff func(attempts int) time.Duration
 	// IsPermanent tells final refusals from transient failures (default Permanent).
 	IsPermanent func(error) bool
+	// Lease is how long a delivery holds its command before another
+	// relay may take it (default CallTimeout + 30s).
+	Lease time.Duration
 	// Deliveries counts attempts by update name and outcome; may be nil.
 	Deliveries *prometheus.CounterVec
+	// Refusals counts refused commands by update name and money; may be nil.
+	Refusals *prometheus.CounterVec
 }
 
 // NewDeliveriesCounter registers the relay's counter on reg.
@@ -87,6 +104,17 @@ func NewDeliveriesCounter(reg prometheus.Registerer, service string) *prometheus
 		Help:        "Case command delivery attempts by update name and outcome (delivered, refused, retry).",
 		ConstLabels: prometheus.Labels{"service": service},
 	}, []string{"update", "outcome"})
+	reg.MustRegister(c)
+	return c
+}
+
+// NewRefusalsCounter registers the counter of refused commands on reg.
+func NewRefusalsCounter(reg prometheus.Registerer, service string) *prometheus.CounterVec {
+	c := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name:        "relance_case_commands_refused_total",
+		Help:        "Case commands a case refused for good, by update name and whether they carry money (alert on money=\"true\").",
+		ConstLabels: prometheus.Labels{"service": service},
+	}, []string{"update", "money"})
 	reg.MustRegister(c)
 	return c
 }
@@ -187,39 +215,40 @@ func (r *Relay) Drain(ctx context.Context) (int, error) {
 	return attempts, errors.Join(errs...)
 }
 
-// DeliverOne claims the oldest due command, runs its update and records
+// DeliverOne leases the oldest due command, runs its update and records
 // the outcome. It reports whether a command was attempted.
 func (r *Relay) DeliverOne(ctx context.Context) (bool, error) {
-	tx, err := r.Store.Pool.Begin(ctx)
-	if err != nil {
-		return false, fmt.Errorf("begin: %w", err)
-	}
-	defer tx.Rollback(context.WithoutCancel(ctx))
-	cmd, ok, err := store.ClaimCaseCommand(ctx, tx)
+	cmd, ok, err := store.LeaseCaseCommand(ctx, r.Store.Pool, r.lease(), rand.Text())
 	if err != nil || !ok {
 		return false, err
 	}
 	outcome, callErr := r.deliver(ctx, cmd)
 	log := r.logger().With("invoice_id", cmd.InvoiceID, "update", cmd.UpdateName, "update_id", cmd.UpdateID, "attempt", cmd.Attempts+1)
+	// The outcome is written even when ctx ends now: the update ran.
+	wctx := context.WithoutCancel(ctx)
 	switch outcome {
 	case OutcomeDelivered:
-		err = store.CompleteCaseCommand(ctx, tx, cmd, "")
+		err = store.CompleteCaseCommand(wctx, r.Store.Pool, cmd, "")
 	case OutcomeRefused:
-		log.Warn("case refused command; recorded, not retried", "err", callErr)
-		err = store.CompleteCaseCommand(ctx, tx, cmd, clip(callErr.Error()))
+		if cmd.Money {
+			log.Error("case refused a money command; recorded for a person", "err", callErr)
+		} else {
+			log.Warn("case refused command; recorded, not retried", "err", callErr)
+		}
+		err = store.CompleteCaseCommand(wctx, r.Store.Pool, cmd, clip(callErr.Error()))
 	default:
 		delay := r.backoff(cmd.Attempts + 1)
 		log.Warn("case command failed; will retry", "err", callErr, "retry_in", delay)
-		err = store.RetryCaseCommand(ctx, tx, cmd.ID, clip(callErr.Error()), delay)
+		err = store.RetryCaseCommand(wctx, r.Store.Pool, cmd, clip(callErr.Error()), delay)
 	}
 	if err != nil {
-		return true, err
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return true, fmt.Errorf("commit delivery of %s: %w", cmd.UpdateID, err)
+		return true, fmt.Errorf("record delivery of %s: %w", cmd.UpdateID, err)
 	}
 	if r.Deliveries != nil {
 		r.Deliveries.WithLabelValues(cmd.UpdateName, outcome).Inc()
+	}
+	if outcome == OutcomeRefused && r.Refusals != nil {
+		r.Refusals.WithLabelValues(cmd.UpdateName, fmt.Sprint(cmd.Money)).Inc()
 	}
 	return true, nil
 }
@@ -229,7 +258,21 @@ func (r *Relay) deliver(ctx context.Context, cmd store.CaseCommand) (string, err
 	defer cancel()
 	// The payload is passed as raw JSON: the case decodes it into the
 	// update's own type, so the relay needs to know no payload type.
-	_, err := r.Cases.Update(callCtx, cmd.InvoiceID, cmd.UpdateName, cmd.UpdateID, json.RawMessage(cmd.Payload))
+	payload := json.RawMessage(cmd.Payload)
+	var ledger domain.LedgerBalance
+	if cmd.Money {
+		var err error
+		if ledger, err = store.InvoiceLedger(callCtx, r.Store.Pool, cmd.InvoiceID); err != nil {
+			return OutcomeRetry, err
+		}
+		if payload, err = withLedger(payload, ledger); err != nil {
+			return OutcomeRefused, err
+		}
+	}
+	_, err := r.Cases.Update(callCtx, cmd.InvoiceID, cmd.UpdateName, cmd.UpdateID, payload)
+	if err != nil && errors.Is(err, caseclient.ErrCaseClosed) && cmd.UpdateName == domain.UpdateLedger && ledger.BalanceCents > 0 {
+		err = r.reopen(callCtx, cmd, payload)
+	}
 	switch {
 	case err == nil:
 		return OutcomeDelivered, nil
@@ -238,6 +281,41 @@ func (r *Relay) deliver(ctx context.Context, cmd store.CaseCommand) (string, err
 	default:
 		return OutcomeRetry, err
 	}
+}
+
+// reopen starts the ended case of an invoice owed again, with the ledger
+// command as its first update. Only an invoice the ledger turned back from
+// paid to open is reopened: one a person credited, wrote off or cancelled
+// stays closed and the command is refused for a person to decide.
+func (r *Relay) reopen(ctx context.Context, cmd store.CaseCommand, payload json.RawMessage) error {
+	inv, err := store.GetInvoice(ctx, r.Store.Pool, cmd.InvoiceID)
+	if err != nil {
+		return err
+	}
+	if inv.Status != "open" {
+		return fmt.Errorf("invoice %s is %s, its case stays closed: %w", inv.Number, inv.Status, caseclient.ErrCaseClosed)
+	}
+	r.logger().Info("reopening ended case: the invoice is owed again", "invoice_id", cmd.InvoiceID, "update_id", cmd.UpdateID)
+	_, err = r.Cases.Reopen(ctx, cmd.InvoiceID, cmd.UpdateName, cmd.UpdateID, payload)
+	return err
+}
+
+// withLedger sets the "ledger" field of a command's JSON payload.
+func withLedger(payload json.RawMessage, b domain.LedgerBalance) (json.RawMessage, error) {
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(payload, &fields); err != nil {
+		return nil, fmt.Errorf("decode money command: %w", err)
+	}
+	enc, err := json.Marshal(b)
+	if err != nil {
+		return nil, fmt.Errorf("encode ledger: %w", err)
+	}
+	fields["ledger"] = enc
+	out, err := json.Marshal(fields)
+	if err != nil {
+		return nil, fmt.Errorf("encode money command: %w", err)
+	}
+	return out, nil
 }
 
 func (r *Relay) logger() *slog.Logger {
@@ -266,6 +344,13 @@ func (r *Relay) callTimeout() time.Duration {
 		return 30 * time.Second
 	}
 	return r.CallTimeout
+}
+
+func (r *Relay) lease() time.Duration {
+	if r.Lease <= 0 {
+		return r.callTimeout() + 30*time.Second
+	}
+	return r.Lease
 }
 
 func (r *Relay) backoff(attempts int) time.Duration {
@@ -322,5 +407,6 @@ func New(st *store.Store, cases Cases, logger *slog.Logger, s Settings, reg prom
 		Store: st, Cases: cases, Logger: logger.With("component", "case-relay"),
 		Workers: s.Workers, PollInterval: s.PollInterval,
 		Deliveries: NewDeliveriesCounter(reg, service),
+		Refusals:   NewRefusalsCounter(reg, service),
 	}
 }

@@ -53,6 +53,11 @@ func (f *fakeCases) Update(_ context.Context, invoiceID, name, updateID string, 
 	return domain.CaseState{Status: domain.StatusActive}, nil
 }
 
+// Reopen is recorded as an update named "reopen:<name>".
+func (f *fakeCases) Reopen(ctx context.Context, invoiceID, name, updateID string, arg any) (domain.CaseState, error) {
+	return f.Update(ctx, invoiceID, "reopen:"+name, updateID, arg)
+}
+
 func (f *fakeCases) callsOf(updateID string) int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -124,6 +129,12 @@ func TestIntegrationRelayDeliversAndMarksDone(t *testing.T) {
 	if err := json.Unmarshal(c.Payload, &got); err != nil {
 		t.Fatal(err)
 	}
+	// The door adds the ledger's figures read at delivery (the payment
+	// rows above were written without ledger entries: 10000 still owed).
+	if got.Ledger == nil || got.Ledger.BalanceCents != 10000 || got.Ledger.OwedCents != 10000 {
+		t.Fatalf("delivered ledger %+v, want the invoice's ledger (10000 owed)", got.Ledger)
+	}
+	got.Ledger = nil
 	if c.InvoiceID != "inv1" || c.Name != domain.UpdatePayment || c.UpdateID != want.ID || got != want {
 		t.Fatalf("delivered %+v with %+v, want inv1/payment/%s with %+v", c, got, want.ID, want)
 	}
@@ -206,6 +217,15 @@ func TestIntegrationRelayRecordsRefusalsOnce(t *testing.T) {
 		if row.LastError == "" || !strings.Contains(row.LastError, reason) {
 			t.Fatalf("%s: last_error %q does not say %q", id, row.LastError, reason)
 		}
+	}
+	// Listed as refused with the reason; the payments as money.
+	refused, err := store.ListRefusedCommands(ctx, st.Pool, false, 10)
+	if err != nil || len(refused) != 3 {
+		t.Fatalf("refused commands %+v, %v", refused, err)
+	}
+	money, err := store.ListRefusedCommands(ctx, st.Pool, true, 10)
+	if err != nil || len(money) != 2 || !money[0].Refused || !money[0].Money || money[0].LastError == "" {
+		t.Fatalf("refused money commands %+v, %v", money, err)
 	}
 	if _, err := st.Pool.Exec(ctx, `UPDATE case_commands SET next_attempt_at = now() - interval '1 day'`); err != nil {
 		t.Fatal(err)
@@ -328,5 +348,133 @@ func waitFor(t *testing.T, f *fakeCases, updateID string) {
 		case <-deadline:
 			t.Fatalf("%s never delivered", updateID)
 		}
+	}
+}
+
+// blockingCases holds every update until release is closed: a door
+// that hangs in the Temporal call (a process frozen or dying there).
+type blockingCases struct {
+	entered chan string
+	release chan struct{}
+}
+
+func (b *blockingCases) Update(_ context.Context, _, _, updateID string, _ any) (domain.CaseState, error) {
+	b.entered <- updateID
+	<-b.release
+	return domain.CaseState{}, errors.New("connection reset")
+}
+
+func (b *blockingCases) Reopen(ctx context.Context, invoiceID, name, updateID string, arg any) (domain.CaseState, error) {
+	return b.Update(ctx, invoiceID, name, updateID, arg)
+}
+
+// A door that dies between taking a command and recording its delivery
+// loses nothing: it held no transaction open during the call, and once
+// its lease runs out another door delivers the command (same update ID,
+// so Temporal would apply it once) and the ones queued behind it, in
+// order; the dead door's late write is refused.
+func TestIntegrationDoorCrashDuringDeliveryLosesNothing(t *testing.T) {
+	st := testenv.Postgres(t)
+	seed(t, st, "inv1")
+	ctx := context.Background()
+	enqueue(t, st, "inv1", domain.UpdatePayment, "pay-1", domain.PaymentUpdate{ID: "pay-1", AmountCents: 100, Currency: "EUR"})
+	enqueue(t, st, "inv1", domain.UpdatePayment, "pay-2", domain.PaymentUpdate{ID: "pay-2", AmountCents: 200, Currency: "EUR"})
+
+	hung := &blockingCases{entered: make(chan string, 1), release: make(chan struct{})}
+	dying := &Relay{Store: st, Cases: hung, Lease: time.Hour, Workers: 1}
+	died := make(chan error, 1)
+	go func() {
+		_, err := dying.DeliverOne(ctx)
+		died <- err
+	}()
+	if got := <-hung.entered; got != "pay-1" {
+		t.Fatalf("first door took %s, want pay-1", got)
+	}
+	// Inside the Temporal call, no transaction of this database is open.
+	var open int
+	if err := st.Pool.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity
+		WHERE datname = current_database() AND state LIKE 'idle in transaction%'`).Scan(&open); err != nil || open != 0 {
+		t.Fatalf("%d transactions open during the delivery (%v), want 0", open, err)
+	}
+	// While the lease holds, nobody else takes pay-1, nor pay-2 behind it.
+	fake := newFake()
+	other := &Relay{Store: st, Cases: fake, Lease: time.Minute}
+	if n, err := other.Drain(ctx); err != nil || n != 0 {
+		t.Fatalf("second door attempted %d during the first's lease (%v)", n, err)
+	}
+	// The hour passes: the lease has run out.
+	if _, err := st.Pool.Exec(ctx, `UPDATE case_commands SET leased_until = now() - interval '1 second' WHERE update_id = 'pay-1'`); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := other.Drain(ctx); err != nil || n != 2 {
+		t.Fatalf("second door delivered %d, %v; want both commands", n, err)
+	}
+	var order []string
+	for _, c := range fake.calls {
+		order = append(order, c.UpdateID)
+	}
+	if fmt.Sprint(order) != "[pay-1 pay-2]" {
+		t.Fatalf("delivered %v, want pay-1 then pay-2", order)
+	}
+	for _, id := range []string{"pay-1", "pay-2"} {
+		if row := command(t, st, id); row.DoneAt == nil || row.LastError != "" || row.Attempts != 1 {
+			t.Fatalf("%s after the second door: %+v", id, row)
+		}
+	}
+	// The frozen door wakes up: its outcome is not written over the other's.
+	close(hung.release)
+	if err := <-died; !errors.Is(err, store.ErrLeaseLost) {
+		t.Fatalf("late write by the first door: %v, want ErrLeaseLost", err)
+	}
+	if row := command(t, st, "pay-1"); row.DoneAt == nil || row.LastError != "" {
+		t.Fatalf("pay-1 after the first door woke: %+v", row)
+	}
+}
+
+// A refund on an invoice whose case ended paid reopens the case (a new
+// run, through Reopen); one a person credited stays closed, refused with
+// its reason.
+func TestIntegrationLedgerCommandReopensPaidCaseOnly(t *testing.T) {
+	st := testenv.Postgres(t)
+	seed(t, st, "inv1", "inv2")
+	ctx := context.Background()
+	// Both invoices owe 3000 again after a refund; inv2 was credited.
+	if _, err := st.Pool.Exec(ctx, `
+		INSERT INTO ledger_entries (entry_key, kind, invoice_id, amount_cents, currency, occurred_at) VALUES
+			('t:1', 'payment', 'inv1', -10000, 'EUR', now()), ('t:2', 'refund', 'inv1', 3000, 'EUR', now()),
+			('t:3', 'payment', 'inv2', -10000, 'EUR', now()), ('t:4', 'refund', 'inv2', 3000, 'EUR', now());
+		UPDATE invoices SET balance_cents = 3000, status = 'open' WHERE id = 'inv1';
+		UPDATE invoices SET balance_cents = 3000, status = 'credited' WHERE id = 'inv2'`); err != nil {
+		t.Fatal(err)
+	}
+	enqueue(t, st, "inv1", domain.UpdateLedger, "refund:1", domain.LedgerEntryUpdate{ID: "refund:1", Kind: "refund", AmountCents: 3000, Currency: "EUR"})
+	enqueue(t, st, "inv2", domain.UpdateLedger, "refund:2", domain.LedgerEntryUpdate{ID: "refund:2", Kind: "refund", AmountCents: 3000, Currency: "EUR"})
+	fake := newFake()
+	closed := func() []error {
+		return []error{fmt.Errorf("update ledger: %w", &caseclient.RejectedError{Reason: caseclient.ErrCaseClosed.Error()})}
+	}
+	fake.answers["refund:1"], fake.answers["refund:2"] = closed(), closed()
+	r := &Relay{Store: st, Cases: fake}
+	if _, err := r.Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var reopened []string
+	for _, c := range fake.calls {
+		if strings.HasPrefix(c.Name, "reopen:") {
+			reopened = append(reopened, c.UpdateID)
+			var got domain.LedgerEntryUpdate
+			if err := json.Unmarshal(c.Payload, &got); err != nil || got.Ledger == nil || got.Ledger.BalanceCents != 3000 {
+				t.Fatalf("reopen payload %s (%v): want the ledger owing 3000", c.Payload, err)
+			}
+		}
+	}
+	if fmt.Sprint(reopened) != "[refund:1]" {
+		t.Fatalf("reopened %v, want only the paid invoice's case", reopened)
+	}
+	if row := command(t, st, "refund:1"); row.DoneAt == nil || row.LastError != "" {
+		t.Fatalf("refund:1 after reopening: %+v", row)
+	}
+	if row := command(t, st, "refund:2"); row.DoneAt == nil || !strings.Contains(row.LastError, "credited") {
+		t.Fatalf("refund:2 on a credited invoice: %+v, want refused saying credited", row)
 	}
 }

@@ -233,6 +233,10 @@ type PaymentUpdate struct {
 	Currency    string    `json:"currency"`
 	ReceivedAt  time.Time `json:"received_at"`
 	Source      string    `json:"source,omitempty"` // provider, manual, bank, agency
+	// Ledger is the invoice's ledger as the door read it when it delivered
+	// the payment; the case takes it as the truth. Absent on payments
+	// queued before the ledger owned money: the case then subtracts.
+	Ledger *LedgerBalance `json:"ledger,omitempty"`
 }
 
 // PromiseUpdate records a promise to pay.

@@ -15,22 +15,18 @@ import (
 // CaseFactsOf loads the non-personal facts of an invoice and its debtor
 // (the policy is chosen by the caller). ErrNotFound when the invoice is unknown.
 //
-// The starting balance adds back the payments whose case command is still
-// pending: the payment already lowered invoices.balance_cents, and its
-// command will lower the case's balance again when the relay delivers it,
-// so counting it here too would count it twice. Commands already done
-// (delivered or refused) are not added back: the case never gets them.
+// The balance is the ledger's (invoices.balance_cents caches it): a payment
+// whose command is still pending is already counted, and its command
+// carries the ledger's figures again rather than an amount to subtract.
 func CaseFactsOf(ctx context.Context, q Querier, invoiceID string) (domain.CaseFacts, error) {
 	var f domain.CaseFacts
 	var cal domain.ContactCalendar
 	var start, end int16
 	err := q.QueryRow(ctx, `
-		SELECT i.id, i.number, i.debtor_id, i.currency, i.amount_cents,
-		       i.balance_cents + coalesce((SELECT sum((c.payload->>'amount_cents')::bigint) FROM case_commands c
-		                                   WHERE c.invoice_id = i.id AND c.update_name = $2 AND c.done_at IS NULL), 0),
+		SELECT i.id, i.number, i.debtor_id, i.currency, i.amount_cents, i.balance_cents,
 		       i.due_date, d.segment, d.risk_rating, coalesce(d.collector_id, ''),
 		       d.timezone, d.contact_window_start, d.contact_window_end
-		FROM invoices i JOIN debtors d ON d.id = i.debtor_id WHERE i.id = $1`, invoiceID, domain.UpdatePayment).
+		FROM invoices i JOIN debtors d ON d.id = i.debtor_id WHERE i.id = $1`, invoiceID).
 		Scan(&f.InvoiceID, &f.InvoiceNumber, &f.DebtorID, &f.Currency, &f.AmountCents, &f.BalanceCents, &f.DueDate,
 			&f.Segment, &f.RiskRating, &f.CollectorID, &cal.Timezone, &start, &end)
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -79,9 +75,16 @@ func RecordCase(ctx context.Context, s *Store, workflowID string, r domain.CaseR
 			return err
 		}
 		if r.Status.Terminal() {
-			if _, err := tx.Exec(ctx, `UPDATE invoices SET status = $2, updated_at = now() WHERE id = $1 AND status = 'open'`,
+			// An agency's file closes as paid or written off like any case.
+			if _, err := tx.Exec(ctx, `UPDATE invoices SET status = $2, updated_at = now()
+				WHERE id = $1 AND (status = 'open' OR (status = 'agency' AND $2 <> 'agency'))`,
 				r.InvoiceID, string(r.Status)); err != nil {
 				return fmt.Errorf("close invoice %s: %w", r.InvoiceID, err)
+			}
+			if r.Status == domain.StatusWrittenOff {
+				if err := bookWriteOff(ctx, tx, r.InvoiceID); err != nil {
+					return err
+				}
 			}
 		}
 		if r.CloseTasks != "" {
@@ -106,6 +109,31 @@ func RecordCase(ctx context.Context, s *Store, workflowID string, r domain.CaseR
 		}
 		return nil
 	})
+}
+
+// bookWriteOff books what a written-off invoice still owed as a write-off,
+// once, so the ledger's balance (and every "outstanding") drops it.
+func bookWriteOff(ctx context.Context, tx pgx.Tx, invoiceID string) error {
+	var status, debtorID, currency string
+	if err := tx.QueryRow(ctx, `SELECT status, debtor_id, currency FROM invoices WHERE id = $1 FOR UPDATE`, invoiceID).
+		Scan(&status, &debtorID, &currency); err != nil {
+		return fmt.Errorf("invoice %s to write off: %w", invoiceID, err)
+	}
+	if status != string(domain.StatusWrittenOff) {
+		return nil
+	}
+	b, err := InvoiceLedger(ctx, tx, invoiceID)
+	if err != nil || b.BalanceCents == 0 {
+		return err
+	}
+	if _, err := InsertLedgerEntry(ctx, tx, LedgerEntry{
+		Key: "write_off:" + invoiceID, Kind: domain.EntryWriteOff, InvoiceID: invoiceID, DebtorID: debtorID,
+		Source: "case", AmountCents: -b.BalanceCents, Currency: currency,
+	}); err != nil {
+		return err
+	}
+	_, _, err = RefreshInvoiceBalance(ctx, tx, invoiceID)
+	return err
 }
 
 // setCommitmentStatus writes a promise's, a plan's or an installment's

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/relance/relance/internal/domain"
 )
 
 // Invoice is an invoice under collection. Dates are calendar dates in
@@ -96,19 +98,38 @@ func InsertInvoice(ctx context.Context, q Querier, inv Invoice) (Invoice, error)
 }
 
 // UpdateInvoiceTerms rewrites the terms an ERP may correct: dates, currency,
-// amount, balance, description and payment link.
+// amount, description and payment link. A changed amount is booked on the
+// ledger as an adjustment and the balance is the ledger's, whatever
+// inv.BalanceCents says.
 func UpdateInvoiceTerms(ctx context.Context, q Querier, inv Invoice) (Invoice, error) {
-	out, err := scanInvoice(q.QueryRow(ctx, `
-		UPDATE invoices SET issue_date = $2::date, due_date = $3::date, currency = $4, amount_cents = $5,
-			balance_cents = $6, description = $7, payment_link = $8, updated_at = now()
-		WHERE id = $1
-		RETURNING `+invoiceColumns,
-		inv.ID, inv.IssueDate, inv.DueDate, inv.Currency, inv.AmountCents, inv.BalanceCents, inv.Description,
-		inv.PaymentLink))
+	before, err := oneInvoice(q.QueryRow(ctx, `SELECT `+invoiceColumns+` FROM invoices WHERE id = $1 FOR UPDATE`, inv.ID), inv.ID)
 	if err != nil {
+		return Invoice{}, err
+	}
+	if _, err := q.Exec(ctx, `
+		UPDATE invoices SET issue_date = $2::date, due_date = $3::date, currency = $4, amount_cents = $5,
+			description = $6, payment_link = $7, updated_at = now()
+		WHERE id = $1`,
+		inv.ID, inv.IssueDate, inv.DueDate, inv.Currency, inv.AmountCents, inv.Description, inv.PaymentLink); err != nil {
 		return Invoice{}, fmt.Errorf("update invoice %s: %w", inv.ID, err)
 	}
-	return out, nil
+	if _, err := q.Exec(ctx, `UPDATE ledger_entries SET currency = $2 WHERE invoice_id = $1 AND currency <> $2`, inv.ID, inv.Currency); err != nil {
+		return Invoice{}, fmt.Errorf("recurrency ledger of %s: %w", inv.ID, err)
+	}
+	if delta := inv.AmountCents - before.AmountCents; delta != 0 {
+		var n int
+		if err := q.QueryRow(ctx, `SELECT count(*) FROM ledger_entries WHERE invoice_id = $1 AND kind = 'adjustment'`, inv.ID).Scan(&n); err != nil {
+			return Invoice{}, fmt.Errorf("adjustments of %s: %w", inv.ID, err)
+		}
+		if _, err := InsertLedgerEntry(ctx, q, LedgerEntry{
+			Key: fmt.Sprintf("adjustment:%s:%d", inv.ID, n+1), Kind: domain.EntryAdjustment, InvoiceID: inv.ID,
+			DebtorID: before.DebtorID, Source: "intake", AmountCents: delta, Currency: inv.Currency,
+		}); err != nil {
+			return Invoice{}, err
+		}
+	}
+	out, _, err := RefreshInvoiceBalance(ctx, q, inv.ID)
+	return out, err
 }
 
 // SetInvoiceStatus records a terminal decision on the invoice (cancelled…).
@@ -160,9 +181,18 @@ func InsertCreditNote(ctx context.Context, tx pgx.Tx, cn CreditNote) (out Credit
 	if err != nil {
 		return CreditNote{}, false, fmt.Errorf("insert credit note %s: %w", cn.ID, err)
 	}
-	if _, err := tx.Exec(ctx, `UPDATE invoices SET balance_cents = greatest(0, balance_cents - $2), updated_at = now() WHERE id = $1`,
-		cn.InvoiceID, cn.AmountCents); err != nil {
-		return CreditNote{}, false, fmt.Errorf("lower balance of %s: %w", cn.InvoiceID, err)
+	var debtorID string
+	if err := tx.QueryRow(ctx, `SELECT debtor_id FROM invoices WHERE id = $1`, cn.InvoiceID).Scan(&debtorID); err != nil {
+		return CreditNote{}, false, fmt.Errorf("debtor of %s: %w", cn.InvoiceID, err)
+	}
+	if _, err := InsertLedgerEntry(ctx, tx, LedgerEntry{
+		Key: "credit_note:" + out.ID, Kind: domain.EntryCreditNote, InvoiceID: cn.InvoiceID, DebtorID: debtorID,
+		Source: "api", AmountCents: -out.AmountCents, Currency: out.Currency, OccurredAt: out.CreatedAt,
+	}); err != nil {
+		return CreditNote{}, false, err
+	}
+	if _, _, err := RefreshInvoiceBalance(ctx, tx, cn.InvoiceID); err != nil {
+		return CreditNote{}, false, err
 	}
 	return out, true, nil
 }

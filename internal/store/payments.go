@@ -24,6 +24,11 @@ type Payment struct {
 	Method           string    `json:"method,omitempty"`
 	ReceivedAt       time.Time `json:"received_at"`
 	CreatedAt        time.Time `json:"created_at"`
+	// Reference is the invoice number the payer named, if any.
+	Reference string `json:"reference,omitempty"`
+	// UnallocatedReason says why money was kept in suspense (unknown
+	// invoice, another currency, a settled invoice, an overpayment).
+	UnallocatedReason string `json:"unallocated_reason,omitempty"`
 }
 
 // PaymentAllocation is the part of a payment booked on one invoice.
@@ -35,12 +40,13 @@ type PaymentAllocation struct {
 	AppliedAt   *time.Time `json:"applied_at,omitempty"`
 }
 
-const paymentColumns = `id, debtor_id, provider, provider_ref, amount_cents, currency, unallocated_cents, method, received_at, created_at`
+const paymentColumns = `id, coalesce(debtor_id, ''), provider, provider_ref, amount_cents, currency, unallocated_cents, method,
+	received_at, created_at, reference, unallocated_reason`
 
 func scanPayment(row pgx.Row) (Payment, error) {
 	var p Payment
 	err := row.Scan(&p.ID, &p.DebtorID, &p.Provider, &p.ProviderRef, &p.AmountCents, &p.Currency,
-		&p.UnallocatedCents, &p.Method, &p.ReceivedAt, &p.CreatedAt)
+		&p.UnallocatedCents, &p.Method, &p.ReceivedAt, &p.CreatedAt, &p.Reference, &p.UnallocatedReason)
 	return p, err
 }
 
@@ -49,11 +55,13 @@ func scanPayment(row pgx.Row) (Payment, error) {
 // nothing is written (the caller's transaction stays usable).
 func InsertPayment(ctx context.Context, q Querier, p Payment) (out Payment, created bool, err error) {
 	out, err = scanPayment(q.QueryRow(ctx, `
-		INSERT INTO payments (id, debtor_id, provider, provider_ref, amount_cents, currency, unallocated_cents, method, received_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+		INSERT INTO payments (id, debtor_id, provider, provider_ref, amount_cents, currency, unallocated_cents, method, received_at,
+			reference, unallocated_reason)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 		ON CONFLICT DO NOTHING
 		RETURNING `+paymentColumns,
-		p.ID, p.DebtorID, p.Provider, p.ProviderRef, p.AmountCents, p.Currency, p.UnallocatedCents, p.Method, p.ReceivedAt))
+		p.ID, nullIfEmpty(p.DebtorID), p.Provider, p.ProviderRef, p.AmountCents, p.Currency, p.UnallocatedCents, p.Method,
+		p.ReceivedAt, p.Reference, p.UnallocatedReason))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Payment{}, false, nil
 	}
@@ -132,19 +140,24 @@ func LockOpenInvoices(ctx context.Context, tx pgx.Tx, debtorID string) ([]Invoic
 	return out, nil
 }
 
-// LowerInvoiceBalance takes cents off an invoice's balance, marking it
-// paid when nothing is left. The balance never goes below zero: the
-// allocation was computed from the locked balance, so a shortfall here
-// is a bug and fails the transaction.
-func LowerInvoiceBalance(ctx context.Context, q Querier, invoiceID string, cents int64) (Invoice, error) {
-	inv, err := scanInvoice(q.QueryRow(ctx, `
-		UPDATE invoices SET balance_cents = balance_cents - $2,
-			status = CASE WHEN balance_cents - $2 = 0 THEN 'paid' ELSE status END,
-			updated_at = now()
-		WHERE id = $1
-		RETURNING `+invoiceColumns, invoiceID, cents))
-	if err != nil {
-		return Invoice{}, fmt.Errorf("lower balance of %s by %d: %w", invoiceID, cents, err)
+// AddAllocation adds to the part of a payment booked on an invoice (an
+// allocation out of suspense may follow an earlier one). The case has not
+// acknowledged the addition yet, so applied_at is cleared.
+func AddAllocation(ctx context.Context, q Querier, a PaymentAllocation) error {
+	if _, err := q.Exec(ctx, `INSERT INTO payment_allocations (payment_id, invoice_id, amount_cents) VALUES ($1, $2, $3)
+		ON CONFLICT (payment_id, invoice_id) DO UPDATE SET amount_cents = payment_allocations.amount_cents + EXCLUDED.amount_cents,
+			applied_at = NULL`,
+		a.PaymentID, a.InvoiceID, a.AmountCents); err != nil {
+		return fmt.Errorf("allocate %s to %s: %w", a.PaymentID, a.InvoiceID, err)
 	}
-	return inv, nil
+	return nil
+}
+
+// AssignPayment gives a receipt its debtor (once allocated) and refreshes
+// its cached unallocated amount from the ledger.
+func AssignPayment(ctx context.Context, q Querier, id, debtorID string) (Payment, error) {
+	if _, err := q.Exec(ctx, `UPDATE payments SET debtor_id = coalesce(debtor_id, $2) WHERE id = $1`, id, debtorID); err != nil {
+		return Payment{}, fmt.Errorf("assign payment %s: %w", id, err)
+	}
+	return SetPaymentUnallocated(ctx, q, id)
 }

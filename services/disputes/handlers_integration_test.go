@@ -195,6 +195,10 @@ func (r *recorder) Update(_ context.Context, _, _, updateID string, _ any) (doma
 	return domain.CaseState{}, nil
 }
 
+func (r *recorder) Reopen(ctx context.Context, invoiceID, name, updateID string, arg any) (domain.CaseState, error) {
+	return r.Update(ctx, invoiceID, name, updateID, arg)
+}
+
 func TestIntegrationDisputeWholeInvoiceAgainst(t *testing.T) {
 	f := newFixture(t)
 	res := f.post(f.service, "/v1/disputes", `{"id":"erp-77","invoice_id":"inv3","reason":"never ordered"}`)

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 
 	"github.com/relance/relance/internal/domain"
 	"github.com/relance/relance/internal/httpx"
+	"github.com/relance/relance/internal/ledger"
 	"github.com/relance/relance/internal/store"
 )
 
@@ -41,7 +43,9 @@ func (h *Handlers) agency(w http.ResponseWriter, r *http.Request) {
 		httpx.Write(w, httpx.FieldProblem(http.StatusBadRequest, domain.FieldError{Field: "body", Reason: "want a JSON report"}))
 		return
 	}
-	report := domain.AgencyReport{EventID: "agency:" + ev.EventID, PaidCents: ev.PaidCents, Note: ev.Note, At: ev.At}
+	// The money goes through the ledger (below); the signal carries the
+	// report's status and note only.
+	report := domain.AgencyReport{EventID: "agency:" + ev.EventID, Note: ev.Note, At: ev.At}
 	handoffStatus := ""
 	switch ev.Status {
 	case "accepted":
@@ -76,8 +80,31 @@ func (h *Handlers) agency(w http.ResponseWriter, r *http.Request) {
 			return err
 		}
 		fresh, err := store.RecordWebhookEvent(r.Context(), tx, "agency", ev.EventID, ev.Status, body)
-		if err != nil || !fresh || handoffStatus == "" {
+		if err != nil || !fresh {
 			return err
+		}
+		if ev.PaidCents > 0 {
+			// The agency's collection is money received: booked on the
+			// ledger with source agency, in this transaction, and told to
+			// the case by the door as a payment carrying the ledger.
+			inv, err := store.GetInvoice(r.Context(), tx, handoff.InvoiceID)
+			if err != nil {
+				return err
+			}
+			posting, err := ledger.Post(r.Context(), tx, ledger.Receipt{
+				Namespace: ledger.AgencyNamespace, Provider: "agency", EventID: ev.EventID,
+				AmountCents: ev.PaidCents, Currency: inv.Currency, ReceivedAt: report.At,
+				InvoiceNumber: inv.Number,
+			}, store.Actor{ID: "webhook:agency", Role: "system"})
+			if err != nil {
+				return err
+			}
+			if posting.Conflict != "" {
+				return fmt.Errorf("agency report %s: %s", ev.EventID, posting.Conflict)
+			}
+		}
+		if handoffStatus == "" {
+			return nil
 		}
 		return store.SetHandoffStatus(r.Context(), tx, handoff.ID, handoffStatus)
 	})

@@ -289,8 +289,22 @@ func TestIntegrationAgencyReportsFlowBackToTheCase(t *testing.T) {
 	if n := f.count(`SELECT count(*) FROM webhook_events WHERE provider = 'agency'`); n != 2 {
 		t.Errorf("%d agency events recorded, want 2 (a duplicate is not recorded)", n)
 	}
-	want := []domain.AgencyReport{{EventID: "agency:a1", PaidCents: 2500}, {EventID: "agency:a1", PaidCents: 2500},
-		{EventID: "agency:a2", PaidCents: 7500, Status: domain.StatusPaid, Note: "solde reçu"}}
+	// The money is on the ledger with source agency, once, and the
+	// invoice's balance is the ledger's; the signal carries no money.
+	if n := f.count(`SELECT count(*) FROM ledger_entries WHERE kind = 'payment' AND source = 'agency' AND invoice_id = 'inv1'`); n != 2 {
+		t.Errorf("%d agency payments on the ledger, want 2", n)
+	}
+	if n := f.count(`SELECT (-sum(amount_cents))::int FROM ledger_entries WHERE kind = 'payment' AND invoice_id = 'inv1'`); n != 10000 {
+		t.Errorf("agency collected %d on the ledger, want 10000", n)
+	}
+	if n := f.count(`SELECT balance_cents FROM invoices WHERE id = 'inv1'`); n != 0 {
+		t.Errorf("invoice balance %d after the agency collected it all, want 0", n)
+	}
+	if n := f.count(`SELECT count(*) FROM case_commands WHERE invoice_id = 'inv1' AND update_name = 'payment' AND money`); n != 2 {
+		t.Errorf("%d payment commands for the case, want 2", n)
+	}
+	want := []domain.AgencyReport{{EventID: "agency:a1"}, {EventID: "agency:a1"},
+		{EventID: "agency:a2", Status: domain.StatusPaid, Note: "solde reçu"}}
 	if len(cases.reports) != len(want) {
 		t.Fatalf("reports = %+v", cases.reports)
 	}

@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"os"
 	"testing"
@@ -72,9 +73,21 @@ func TestIntegrationWebhookSettlesCaseEndToEnd(t *testing.T) {
 	if st.PaidCents != 10000 || st.BalanceCents != 0 || st.OverpaidCents != 0 {
 		t.Fatalf("case paid %d, balance %d, overpaid %d; want 10000, 0, 0", st.PaidCents, st.BalanceCents, st.OverpaidCents)
 	}
-	cmds, err := store.ListCaseCommands(ctx, f.st.Pool, "inv1")
-	if err != nil || len(cmds) != 1 || cmds[0].DoneAt == nil || cmds[0].LastError != "" {
-		t.Fatalf("commands %+v, %v", cmds, err)
+	// The door records the delivery right after the case answered it.
+	var cmds []store.CaseCommand
+	deadline = time.Now().Add(30 * time.Second)
+	for {
+		cmds, err = store.ListCaseCommands(ctx, f.st.Pool, "inv1")
+		if err == nil && len(cmds) == 1 && cmds[0].DoneAt != nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("commands %+v, %v", cmds, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if cmds[0].LastError != "" || cmds[0].Refused {
+		t.Fatalf("command %+v", cmds[0])
 	}
 	var applied bool
 	if err := f.st.Pool.QueryRow(ctx, `SELECT applied_at IS NOT NULL FROM payment_allocations WHERE payment_id = 'stripe:evt_e2e'`).Scan(&applied); err != nil || !applied {
@@ -98,7 +111,34 @@ func TestIntegrationWebhookSettlesCaseEndToEnd(t *testing.T) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	if cmds[0].Attempts != 1 || cmds[0].LastError == "" {
+	if cmds[0].Attempts != 1 || cmds[0].LastError == "" || !cmds[0].Refused {
 		t.Fatalf("command for an invoice without a case: %+v", cmds[0])
+	}
+
+	// A refund of 4000 after the case ended paid: the ledger owes 4000
+	// again and the door reopens the case (a new run of invoice:inv1),
+	// which takes the ledger's figures and dunns again.
+	refund := []byte(fmt.Sprintf(`{"id":"evt_refund","type":"refund.created","created":%d,"data":{"object":{"id":"re_e2e","amount":4000,"currency":"eur","status":"succeeded","payment_intent":"pi_e2e"}}}`, testNow.Unix()))
+	if res := f.sendStripe(refund); res.Code != http.StatusOK || res.Body["status"] != "processed" {
+		t.Fatalf("refund webhook: %d %s", res.Code, res.Raw)
+	}
+	deadline = time.Now().Add(60 * time.Second)
+	for {
+		st, err = cases.State(ctx, "inv1")
+		// A reopened case walks its overdue rungs at once (the intake's
+		// catch-up rule decides how; it may reach the agency rung here).
+		if err == nil && st.Status != domain.StatusPaid && st.BalanceCents == 4000 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after the refund the case is %s with balance %d (%v), want reopened owing 4000", st.Status, st.BalanceCents, err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if st.PaidCents != 6000 {
+		t.Fatalf("reopened case paid %d, want 6000 net of the refund", st.PaidCents)
+	}
+	if bal, status := f.balance("inv1"); bal != 4000 || (status != "open" && status != "agency") {
+		t.Fatalf("invoice after refund: %d %s", bal, status)
 	}
 }

@@ -15,16 +15,24 @@ import (
 type PaymentEvent struct {
 	ID   string
 	Type string
-	// Payment is false for event types that move no money we book: they
-	// are recorded as processed (so the provider stops retrying) and ignored.
-	Payment       bool
-	ProviderRef   string
-	AmountCents   int64
-	Currency      string
-	ReceivedAt    time.Time
-	InvoiceNumber string
-	DebtorID      string
-	Method        string
+	// Payment is true for money received. Reversal, when set, is the
+	// ledger kind of money going back (refund, chargeback,
+	// chargeback_reversal). Events that are neither move no money we
+	// book: they are recorded (so the provider stops retrying) and ignored.
+	Payment  bool
+	Reversal string
+	// ReversalID identifies a reversal at the provider (the refund's or
+	// the dispute's ID); PaymentEventID names the payment it reverses by
+	// its event ID (generic scheme) when ProviderRef does not.
+	ReversalID     string
+	PaymentEventID string
+	ProviderRef    string
+	AmountCents    int64
+	Currency       string
+	ReceivedAt     time.Time
+	InvoiceNumber  string
+	DebtorID       string
+	Method         string
 	// Reference is the remittance reference of a transfer; an ISO 11649
 	// reference the portal gave names its invoice (see resolveReference).
 	Reference string
@@ -116,6 +124,9 @@ func ParseStripeEvent(body []byte) (PaymentEvent, error) {
 		return PaymentEvent{}, malformed("type", "is required")
 	}
 	out := PaymentEvent{ID: ev.ID, Type: ev.Type}
+	if kind, ok := stripeReversals[ev.Type]; ok {
+		return parseStripeReversal(out, ev, kind)
+	}
 	if ev.Type != stripePaymentIntentSucceeded && ev.Type != stripeChargeSucceeded {
 		return out, nil
 	}
@@ -164,13 +175,85 @@ func ParseStripeEvent(body []byte) (PaymentEvent, error) {
 	return out, nil
 }
 
+// Stripe event types that move money back, and the ledger kind each books.
+// A refund is booked once it succeeded (created or updated, whichever
+// says so first: both name the refund, booked once). A dispute takes the
+// money when created; the funds come back when it is won.
+var stripeReversals = map[string]string{
+	"refund.created":                  domain.EntryRefund,
+	"refund.updated":                  domain.EntryRefund,
+	"charge.dispute.created":          domain.EntryChargeback,
+	"charge.dispute.funds_reinstated": domain.EntryChargebackReversal,
+	"charge.dispute.funds_withdrawn":  domain.EntryChargeback,
+	"charge.dispute.closed":           domain.EntryChargebackReversal,
+}
+
+type stripeReversalObject struct {
+	ID            string          `json:"id"`
+	Amount        int64           `json:"amount"`
+	Currency      string          `json:"currency"`
+	Status        string          `json:"status"`
+	PaymentIntent json.RawMessage `json:"payment_intent"`
+}
+
+// parseStripeReversal reads a refund or a dispute object. A refund not
+// (yet) succeeded and a dispute closed other than won move no money.
+func parseStripeReversal(out PaymentEvent, ev stripeEvent, kind string) (PaymentEvent, error) {
+	if ev.Created <= 0 {
+		return PaymentEvent{}, malformed("created", "must be a unix time")
+	}
+	var obj stripeReversalObject
+	if len(ev.Data.Object) == 0 || ev.Data.Object[0] != '{' || json.Unmarshal(ev.Data.Object, &obj) != nil {
+		return PaymentEvent{}, malformed("data.object", "must be a refund or dispute object")
+	}
+	if obj.ID == "" {
+		return PaymentEvent{}, malformed("data.object.id", "is required")
+	}
+	switch {
+	case kind == domain.EntryRefund && obj.Status != "succeeded":
+		return out, nil
+	case ev.Type == "charge.dispute.closed" && obj.Status != "won":
+		return out, nil
+	}
+	var intent string
+	if json.Unmarshal(obj.PaymentIntent, &intent) != nil || intent == "" {
+		var expanded struct {
+			ID string `json:"id"`
+		}
+		if json.Unmarshal(obj.PaymentIntent, &expanded) == nil {
+			intent = expanded.ID
+		}
+	}
+	if intent == "" {
+		return PaymentEvent{}, malformed("data.object.payment_intent", "is required")
+	}
+	out.Reversal, out.ReversalID, out.ProviderRef = kind, obj.ID, intent
+	out.AmountCents, out.Currency = obj.Amount, strings.ToUpper(obj.Currency)
+	if kind == domain.EntryChargebackReversal {
+		out.AmountCents = 0 // whatever the dispute took comes back
+	}
+	out.ReceivedAt = time.Unix(ev.Created, 0).UTC()
+	return out, nil
+}
+
 // GenericPaymentType is the one event type of the generic scheme that
 // books a payment.
 const GenericPaymentType = "payment.received"
 
+// Generic event types that move money back, naming the payment by its
+// event ID in payment_id; a chargeback reversal names the chargeback's
+// event ID in chargeback_id instead.
+var genericReversals = map[string]string{
+	"payment.refunded":            domain.EntryRefund,
+	"payment.charged_back":        domain.EntryChargeback,
+	"payment.chargeback_reversed": domain.EntryChargebackReversal,
+}
+
 type genericEvent struct {
 	ID            string `json:"id"`
 	Type          string `json:"type"`
+	PaymentID     string `json:"payment_id"`
+	ChargebackID  string `json:"chargeback_id"`
 	OccurredAt    string `json:"occurred_at"`
 	AmountCents   int64  `json:"amount_cents"`
 	Currency      string `json:"currency"`
@@ -202,12 +285,27 @@ func ParseGenericEvent(body []byte) (PaymentEvent, error) {
 		return PaymentEvent{}, malformed("type", "is required")
 	}
 	out := PaymentEvent{ID: ev.ID, Type: ev.Type}
-	if ev.Type != GenericPaymentType {
+	kind, reversal := genericReversals[ev.Type]
+	if ev.Type != GenericPaymentType && !reversal {
 		return out, nil
 	}
 	at, err := time.Parse(time.RFC3339, ev.OccurredAt)
 	if err != nil {
 		return PaymentEvent{}, malformed("occurred_at", "must be an RFC 3339 time")
+	}
+	if reversal {
+		out.Reversal, out.ReversalID = kind, ev.ID
+		out.AmountCents, out.Currency, out.ReceivedAt = ev.AmountCents, strings.ToUpper(ev.Currency), at.UTC()
+		switch {
+		case kind == domain.EntryChargebackReversal && ev.ChargebackID == "":
+			return PaymentEvent{}, malformed("chargeback_id", "is required")
+		case kind == domain.EntryChargebackReversal:
+			out.ReversalID = ev.ChargebackID
+		case ev.PaymentID == "":
+			return PaymentEvent{}, malformed("payment_id", "is required")
+		}
+		out.PaymentEventID = ev.PaymentID
+		return out, nil
 	}
 	out.Payment = true
 	out.AmountCents = ev.AmountCents

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io"
@@ -49,7 +51,7 @@ type Handlers struct {
 func NewWebhookCounter(reg prometheus.Registerer) *prometheus.CounterVec {
 	c := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "relance_payment_webhooks_total",
-		Help: "Payment webhook requests by provider and result (processed, duplicate, ignored, unauthenticated, stale, malformed, rejected, error).",
+		Help: "Payment webhook requests by provider and result (processed, duplicate, ignored, conflict, unauthenticated, stale, malformed, rejected, error).",
 	}, []string{"provider", "result"})
 	reg.MustRegister(c)
 	return c
@@ -67,11 +69,14 @@ func (h *Handlers) Router() http.Handler {
 }
 
 // webhook verifies, dedupes and books one provider event. Status codes:
-// 200 processed / duplicate / ignored; 400 malformed JSON or a stale
-// timestamp on an authentic signature; 401 no or bad signature; 404
-// unknown provider; 413 body too large; 422 an event the ledger cannot
-// book (unknown invoice or debtor, wrong currency…). On every 4xx nothing
-// is written, so the provider's retry after a fix books it.
+// 200 processed / duplicate / ignored / conflict; 400 malformed JSON or a
+// stale timestamp on an authentic signature; 401 no or bad signature; 404
+// unknown provider; 413 body too large; 422 an amount or currency no one
+// could book. Money naming an unknown invoice or debtor, or in another
+// currency than its invoice, is acknowledged (200) and kept unallocated
+// for a person; the same payment reported with other terms is a recorded
+// conflict (200, so the provider stops retrying; counted and logged). On
+// every 4xx nothing is written, so the provider's retry after a fix books it.
 func (h *Handlers) webhook(c *gin.Context) {
 	name := c.Param("provider")
 	p, ok := h.Providers[name]
@@ -121,37 +126,79 @@ func (h *Handlers) webhook(c *gin.Context) {
 		return
 	}
 	var (
-		status  = "ignored"
-		posting ledger.Posting
+		status   = "ignored"
+		posting  ledger.Posting
+		reversed ledger.Reversed
+		conflict string
 	)
-	err = h.Store.InTx(c.Request.Context(), func(tx pgx.Tx) error {
-		if err := resolveReference(c.Request.Context(), tx, &ev); err != nil {
+	ctx := c.Request.Context()
+	err = h.Store.InTx(ctx, func(tx pgx.Tx) error {
+		if err := resolveReference(ctx, tx, &ev); err != nil {
 			return err
 		}
-		fresh, err := store.RecordWebhookEvent(c.Request.Context(), tx, name, ev.ID, ev.Type, body)
+		fresh, err := store.RecordWebhookEvent(ctx, tx, name, ev.ID, ev.Type, body)
 		if err != nil {
 			return err
 		}
 		if !fresh {
 			status = "duplicate"
+		}
+		actor := store.Actor{ID: "webhook:" + name, Role: "system"}
+		switch {
+		case ev.Payment:
+			// Booked again on a duplicate delivery: the ledger answers
+			// duplicate for the same terms and conflict for others.
+			posting, err = ledger.Post(ctx, tx, ledger.Receipt{
+				Provider: name, EventID: ev.ID, ProviderRef: ev.ProviderRef,
+				AmountCents: ev.AmountCents, Currency: ev.Currency, ReceivedAt: ev.ReceivedAt, Method: ev.Method,
+				InvoiceNumber: ev.InvoiceNumber, DebtorID: ev.DebtorID,
+			}, actor)
+			if err != nil {
+				return err
+			}
+			conflict = posting.Conflict
+			if posting.Duplicate {
+				status = "duplicate"
+			} else if conflict == "" {
+				status = "processed"
+			}
+		case ev.Reversal != "":
+			rev := ledger.Reversal{Kind: ev.Reversal, Provider: name, EventID: ev.ReversalID, ProviderRef: ev.ProviderRef,
+				AmountCents: ev.AmountCents, Currency: ev.Currency, At: ev.ReceivedAt}
+			if ev.PaymentEventID != "" {
+				rev.PaymentID = ledger.Receipt{Provider: name, EventID: ev.PaymentEventID}.PaymentID()
+			}
+			reversed, err = ledger.Reverse(ctx, tx, rev, actor)
+			if err != nil {
+				return err
+			}
+			conflict = reversed.Conflict
+			if reversed.Duplicate {
+				status = "duplicate"
+			} else if conflict == "" {
+				status = "processed"
+			}
+		default:
 			return nil
 		}
-		if !ev.Payment {
+		if conflict == "" {
 			return nil
 		}
-		posting, err = ledger.Post(c.Request.Context(), tx, ledger.Receipt{
-			Provider: name, EventID: ev.ID, ProviderRef: ev.ProviderRef,
-			AmountCents: ev.AmountCents, Currency: ev.Currency, ReceivedAt: ev.ReceivedAt, Method: ev.Method,
-			InvoiceNumber: ev.InvoiceNumber, DebtorID: ev.DebtorID,
-		}, store.Actor{ID: "webhook:" + name, Role: "system"})
-		if err != nil {
-			return err
+		status = "conflict"
+		sum := sha256.Sum256(body)
+		paymentID := posting.Payment.ID
+		if paymentID == "" {
+			paymentID = ledger.Receipt{Provider: name, EventID: ev.ID}.PaymentID()
 		}
-		status = "processed"
-		if posting.Duplicate {
-			status = "duplicate"
+		fresh, err = store.RecordPaymentConflict(ctx, tx, paymentID+":"+hex.EncodeToString(sum[:8]), store.PaymentConflict{
+			PaymentID: paymentID, Provider: name, EventID: ev.ID, Reason: conflict,
+		}, map[string]any{"type": ev.Type, "amount_cents": ev.AmountCents, "currency": ev.Currency,
+			"invoice_number": ev.InvoiceNumber, "debtor_id": ev.DebtorID, "provider_ref": ev.ProviderRef})
+		if err == nil && fresh {
+			h.Logger.Error("payment conflict recorded: the same payment reported with other terms",
+				"provider", name, "event_id", ev.ID, "payment_id", paymentID, "reason", conflict)
 		}
-		return nil
+		return err
 	})
 	if err != nil {
 		result = h.writeError(c, err, "webhook", "provider", name, "event_id", ev.ID)
@@ -159,12 +206,20 @@ func (h *Handlers) webhook(c *gin.Context) {
 	}
 	result = status
 	resp := gin.H{"status": status, "event_id": ev.ID}
-	if status == "processed" || posting.Duplicate {
+	switch {
+	case conflict != "":
+		resp["conflict"] = conflict
+	case ev.Payment:
 		resp["payment_id"] = posting.Payment.ID
-	}
-	if status == "processed" {
-		resp["allocations"] = nonNil(posting.Allocations)
-		resp["unallocated_cents"] = posting.Payment.UnallocatedCents
+		if status == "processed" {
+			resp["allocations"] = nonNil(posting.Allocations)
+			resp["unallocated_cents"] = posting.Payment.UnallocatedCents
+			if posting.Payment.UnallocatedReason != "" {
+				resp["unallocated_reason"] = posting.Payment.UnallocatedReason
+			}
+		}
+	case ev.Reversal != "":
+		resp["entries"] = reversed.Entries
 	}
 	c.JSON(http.StatusOK, resp)
 }
@@ -185,9 +240,12 @@ type manualPayment struct {
 }
 
 // postPayment books a manual payment or a statement line: 201 with the
-// payment and its allocations, 200 with the payment when the reference
-// was already booked with the same amount, 409 when it was booked with
-// another amount, 422 naming the field otherwise.
+// payment and its allocations (money it cannot allocate is kept in
+// suspense, with the reason), 200 with the payment when the reference was
+// already booked with the same terms, 409 when it was booked with another
+// amount, currency or invoice, 422 naming the field otherwise. A source's
+// references live in their own namespace ("manual.<source>:<reference>"),
+// apart from the webhooks' event IDs.
 func (h *Handlers) postPayment(c *gin.Context) {
 	body, err := readBody(c)
 	if err != nil {
@@ -224,7 +282,8 @@ func (h *Handlers) postPayment(c *gin.Context) {
 		return
 	}
 	r := ledger.Receipt{
-		Provider: in.Source, EventID: strings.TrimSpace(in.Reference), AmountCents: in.AmountCents,
+		Namespace: ledger.ManualNamespace(in.Source),
+		Provider:  in.Source, EventID: strings.TrimSpace(in.Reference), AmountCents: in.AmountCents,
 		Currency: strings.ToUpper(in.Currency), ReceivedAt: in.ReceivedAt.UTC(), Method: in.Method,
 		InvoiceNumber: strings.TrimSpace(in.InvoiceNumber), DebtorID: strings.TrimSpace(in.DebtorID),
 	}
@@ -238,11 +297,11 @@ func (h *Handlers) postPayment(c *gin.Context) {
 		h.writeError(c, err, "manual payment", "reference", r.PaymentID())
 		return
 	}
+	if posting.Conflict != "" {
+		httpx.Write(c.Writer, httpx.FieldProblem(http.StatusConflict, domain.FieldError{Field: "reference", Reason: posting.Conflict}))
+		return
+	}
 	if posting.Duplicate {
-		if posting.Payment.AmountCents != r.AmountCents || posting.Payment.Currency != r.Currency {
-			httpx.Write(c.Writer, httpx.FieldProblem(http.StatusConflict, domain.FieldError{Field: "reference", Reason: "already booked with another amount"}))
-			return
-		}
 		c.JSON(http.StatusOK, gin.H{"status": "duplicate", "payment": posting.Payment})
 		return
 	}

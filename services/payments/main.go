@@ -26,6 +26,7 @@ import (
 
 	"github.com/relance/relance/internal/caserelay"
 	"github.com/relance/relance/internal/config"
+	"github.com/relance/relance/internal/ledger"
 	"github.com/relance/relance/internal/process"
 	"github.com/relance/relance/internal/service"
 	"github.com/relance/relance/internal/webhook"
@@ -62,8 +63,10 @@ func readSettings(env *config.Env) settings {
 
 // providers builds the configured webhook endpoints.
 func (s settings) providers() (map[string]Provider, error) {
-	if !providerName.MatchString(s.HMACProvider) || s.HMACProvider == StripeProvider {
-		return nil, fmt.Errorf("config: PAYMENTS_HMAC_PROVIDER must be a lower-case name other than %q, got %q", StripeProvider, s.HMACProvider)
+	// The agency's collections have the namespace "agency" of their own.
+	if !providerName.MatchString(s.HMACProvider) || s.HMACProvider == StripeProvider || s.HMACProvider == ledger.AgencyNamespace {
+		return nil, fmt.Errorf("config: PAYMENTS_HMAC_PROVIDER must be a lower-case name other than %q and %q, got %q",
+			StripeProvider, ledger.AgencyNamespace, s.HMACProvider)
 	}
 	if s.Tolerance <= 0 {
 		return nil, fmt.Errorf("config: PAYMENTS_WEBHOOK_TOLERANCE must be positive, got %s", s.Tolerance)
