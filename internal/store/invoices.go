@@ -191,7 +191,7 @@ func InsertCreditNote(ctx context.Context, tx pgx.Tx, cn CreditNote) (out Credit
 	}); err != nil {
 		return CreditNote{}, false, err
 	}
-	if _, _, err := RefreshInvoiceBalance(ctx, tx, cn.InvoiceID); err != nil {
+	if _, _, err := refreshInvoice(ctx, tx, cn.InvoiceID, ""); err != nil {
 		return CreditNote{}, false, err
 	}
 	return out, true, nil

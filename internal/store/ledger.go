@@ -127,18 +127,25 @@ func InvoiceLedger(ctx context.Context, q Querier, invoiceID string) (domain.Led
 // refund, a chargeback) is open. Decisions of people (credited, written
 // off, cancelled) are not undone by money.
 func RefreshInvoiceBalance(ctx context.Context, q Querier, invoiceID string) (Invoice, domain.LedgerBalance, error) {
+	return refreshInvoice(ctx, q, invoiceID, "paid")
+}
+
+// refreshInvoice is RefreshInvoiceBalance with the status an open invoice
+// takes when nothing is owed: paid after money; empty keeps the status
+// (a credit note: its case decides the invoice is credited).
+func refreshInvoice(ctx context.Context, q Querier, invoiceID, settled string) (Invoice, domain.LedgerBalance, error) {
 	b, err := InvoiceLedger(ctx, q, invoiceID)
 	if err != nil {
 		return Invoice{}, b, err
 	}
 	inv, err := scanInvoice(q.QueryRow(ctx, `
 		UPDATE invoices SET balance_cents = $2::bigint,
-			status = CASE WHEN $2::bigint = 0 AND status IN ('open', 'agency') THEN 'paid'
+			status = CASE WHEN $2::bigint = 0 AND status IN ('open', 'agency') AND $3 <> '' THEN $3
 			              WHEN $2::bigint > 0 AND status = 'paid' THEN 'open'
 			              ELSE status END,
 			updated_at = now()
 		WHERE id = $1
-		RETURNING `+invoiceColumns, invoiceID, b.BalanceCents))
+		RETURNING `+invoiceColumns, invoiceID, b.BalanceCents, settled))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Invoice{}, b, fmt.Errorf("invoice %s: %w", invoiceID, ErrNotFound)
 	}
