@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -359,53 +358,6 @@ func countOf(s []string, v string) int {
 		}
 	}
 	return n
-}
-
-// A payment committed after the case was asked to start but before
-// LoadCase read the invoice is counted once: LoadCase adds back the
-// payment commands still pending, which the relay then delivers; a
-// command already refused is not added back.
-func TestIntegrationPaymentPendingAtStartCountsOnce(t *testing.T) {
-	t.Parallel()
-	h := newHarness(t)
-	ctx := context.Background()
-	h.invoice("inv-race", "standard", 10, 50000)
-	// A payment refused before the case existed: its command is done.
-	if _, err := store.EnqueueCaseCommand(ctx, h.st.Pool, "inv-race", domain.UpdatePayment, "bank:early:inv-race",
-		domain.PaymentUpdate{ID: "bank:early:inv-race", AmountCents: 5000, Currency: "EUR"}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := h.st.Pool.Exec(ctx, `UPDATE case_commands SET done_at = now(), last_error = 'case not found' WHERE update_id = 'bank:early:inv-race'`); err != nil {
-		t.Fatal(err)
-	}
-	// A payment whose command the relay has not delivered yet.
-	if _, err := store.EnqueueCaseCommand(ctx, h.st.Pool, "inv-race", domain.UpdatePayment, "stripe:evt_race:inv-race",
-		domain.PaymentUpdate{ID: "stripe:evt_race:inv-race", AmountCents: 20000, Currency: "EUR", Source: "stripe"}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := h.st.Pool.Exec(ctx, `UPDATE invoices SET balance_cents = balance_cents - 25000 WHERE id = 'inv-race'`); err != nil {
-		t.Fatal(err)
-	}
-
-	st, err := h.cases.Start(ctx, "inv-race", "race")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if st.BalanceCents != 45000 || st.PaidCents != 5000 {
-		t.Fatalf("at start: balance %d paid %d, want 45000 and 5000 (the pending 20000 not yet counted)", st.BalanceCents, st.PaidCents)
-	}
-	relay := caserelay.New(h.st, h.cases, slog.New(slog.DiscardHandler), caserelay.Settings{Workers: 1, PollInterval: time.Second}, prometheus.NewRegistry(), "test")
-	if n, err := relay.Drain(ctx); err != nil || n != 1 {
-		t.Fatalf("relay delivered %d, %v; want 1", n, err)
-	}
-	st, err = h.cases.State(ctx, "inv-race")
-	if err != nil || st.BalanceCents != 25000 || st.PaidCents != 25000 {
-		t.Fatalf("after delivery: balance %d paid %d (%v), want 25000 and 25000", st.BalanceCents, st.PaidCents, err)
-	}
-	proj, err := store.GetCaseProjection(ctx, h.st.Pool, "inv-race")
-	if err != nil || proj.BalanceCents != 25000 {
-		t.Fatalf("projection %+v %v, want balance 25000", proj, err)
-	}
 }
 
 // waitRow polls a one-value query until it returns want.

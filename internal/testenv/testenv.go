@@ -199,7 +199,13 @@ func (d *Temporal) Stop() {
 // the test, and that folder.
 func Documents(t testing.TB, st *store.Store) (*documents.Archive, string) {
 	t.Helper()
-	dir := t.TempDir()
+	return DocumentsIn(t, st, t.TempDir())
+}
+
+// DocumentsIn is Documents on a given folder, for a test whose worker and
+// API process must read the same documents.
+func DocumentsIn(t testing.TB, st *store.Store, dir string) (*documents.Archive, string) {
+	t.Helper()
 	b, err := blobstore.Open(context.Background(), "file://"+filepath.ToSlash(dir))
 	if err != nil {
 		t.Fatalf("documents bucket: %v", err)

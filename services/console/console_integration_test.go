@@ -108,12 +108,15 @@ func startStack(t *testing.T) *stack {
 	st := testenv.Postgres(t)
 	tc := dev.Client(t)
 	queue := "console-" + strings.ToLower(t.Name())
-	caseworkertest.Start(t, tc, st, queue)
+	// The worker stores the letters the API serves: one folder for both.
+	docsDir := t.TempDir()
+	caseworkertest.StartWithEnv(t, tc, st, queue, map[string]string{"DOCUMENTS_DIR": docsDir}, nil)
 
 	addr := freeAddr(t)
 	cmd := exec.Command(apiBinary(t))
 	cmd.Env = append(os.Environ(), "DATABASE_URL="+testenv.DatabaseURL(st), "TEMPORAL_ADDRESS="+dev.FrontendHostPort(),
-		"TEMPORAL_TASK_QUEUE="+queue, "HTTP_ADDR="+addr, "LOG_LEVEL=warn")
+		"TEMPORAL_TASK_QUEUE="+queue, "HTTP_ADDR="+addr, "LOG_LEVEL=warn",
+		"DOCUMENTS_URL=file://"+filepath.ToSlash(docsDir))
 	logs, err := os.Create(filepath.Join(t.TempDir(), "api.log"))
 	if err != nil {
 		t.Fatal(err)

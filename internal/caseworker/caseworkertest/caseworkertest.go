@@ -41,6 +41,9 @@ func StartWithEnv(t testing.TB, tc client.Client, st *store.Store, queue string,
 	outbox := t.TempDir()
 	logger := slog.New(slog.DiscardHandler)
 	docs, _ := testenv.Documents(t, st)
+	if dir, ok := env["DOCUMENTS_DIR"]; ok {
+		docs, _ = testenv.DocumentsIn(t, st, dir)
+	}
 	channels, err := activities.NewChannelActivities(config.NewEnv(func(name string) (string, bool) {
 		if name == "OUTBOX_DIR" {
 			return outbox, true
