@@ -12,14 +12,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/relance/relance/internal/caseclient"
-	"github.com/relance/relance/internal/caserelay"
 	"github.com/relance/relance/internal/caseworker/caseworkertest"
 	"github.com/relance/relance/internal/domain"
 	"github.com/relance/relance/internal/store"
