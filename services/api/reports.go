@@ -29,11 +29,7 @@ func (a *API) kpis(c *gin.Context) {
 		a.fail(c, err)
 		return
 	}
-	if csv {
-		writeCSV(c, fmt.Sprintf("kpis_%s_%s.csv", r.From, r.To), r.WriteCSV)
-		return
-	}
-	c.JSON(http.StatusOK, r)
+	answerReport(c, csv, fmt.Sprintf("kpis_%s_%s.csv", r.From, r.To), r.WriteCSV, r)
 }
 
 // reportFormat reads format=json|csv; it answers 422 and returns false otherwise.
@@ -50,6 +46,15 @@ func reportFormat(c *gin.Context) (csv, ok bool) {
 }
 
 // writeCSV answers a report as a CSV attachment named name.
+// answerReport sends a report as CSV under name when asked, else as JSON.
+func answerReport(c *gin.Context, csv bool, name string, write func(io.Writer) error, report any) {
+	if csv {
+		writeCSV(c, name, write)
+		return
+	}
+	c.JSON(http.StatusOK, report)
+}
+
 func writeCSV(c *gin.Context, name string, write func(io.Writer) error) {
 	c.Header("Content-Type", "text/csv; charset=utf-8")
 	c.Header("Content-Disposition", `attachment; filename="`+name+`"`)
@@ -84,11 +89,7 @@ func (a *API) effectiveness(c *gin.Context) {
 		a.fail(c, err)
 		return
 	}
-	if csv {
-		writeCSV(c, fmt.Sprintf("effectiveness_%s_%s.csv", r.From, r.To), r.WriteCSV)
-		return
-	}
-	c.JSON(http.StatusOK, r)
+	answerReport(c, csv, fmt.Sprintf("effectiveness_%s_%s.csv", r.From, r.To), r.WriteCSV, r)
 }
 
 // forecast is GET /v1/reports/forecast: expected cash-in per week for 13
@@ -108,11 +109,7 @@ func (a *API) forecast(c *gin.Context) {
 		a.fail(c, err)
 		return
 	}
-	if csv {
-		writeCSV(c, "forecast_"+r.Forecast.AsOf+".csv", r.WriteCSV)
-		return
-	}
-	c.JSON(http.StatusOK, r)
+	answerReport(c, csv, "forecast_"+r.Forecast.AsOf+".csv", r.WriteCSV, r)
 }
 
 // championChallenger is GET /v1/reports/champion-challenger?policy=…:
@@ -140,9 +137,5 @@ func (a *API) championChallenger(c *gin.Context) {
 		a.fail(c, err)
 		return
 	}
-	if csv {
-		writeCSV(c, "champion-challenger_"+r.Experiment+"_"+r.From+"_"+r.To+".csv", r.WriteCSV)
-		return
-	}
-	c.JSON(http.StatusOK, r)
+	answerReport(c, csv, "champion-challenger_"+r.Experiment+"_"+r.From+"_"+r.To+".csv", r.WriteCSV, r)
 }
